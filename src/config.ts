@@ -1,0 +1,176 @@
+/**
+ * Configuration, read once at start from the environment (and `.env` if present; the real
+ * environment wins) and validated with zod. A missing or malformed value stops the process
+ * with one line naming the variable and what is expected. The variable names are a contract:
+ * tests, `.env.example` and the README rely on them.
+ */
+import { z } from 'zod';
+
+const timeOfDay = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+const int = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const str = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
+
+/** `09:00-16:30/30` (first start, last start, step in minutes) or `09:00,09:30,13:00`. */
+function parseSlotStarts(value: string, ctx: z.RefinementCtx): string[] {
+  const fail = () => {
+    ctx.addIssue({ code: 'custom', message: 'SLOT_STARTS must be "HH:mm-HH:mm/step" (e.g. 09:00-16:30/30) or a comma list of HH:mm' });
+    return z.NEVER;
+  };
+  const range = /^(\d\d:\d\d)-(\d\d:\d\d)\/(\d{1,3})$/.exec(value.trim());
+  const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+  const fromMin = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  if (range) {
+    const [, first = '', last = '', stepText = ''] = range;
+    const step = Number(stepText);
+    if (!timeOfDay.test(first) || !timeOfDay.test(last) || step < 5 || toMin(last) < toMin(first)) return fail();
+    const starts: string[] = [];
+    for (let m = toMin(first); m <= toMin(last); m += step) starts.push(fromMin(m));
+    return starts;
+  }
+  const list = value.split(',').map((s) => s.trim());
+  if (list.length === 0 || !list.every((s) => timeOfDay.test(s))) return fail();
+  return [...new Set(list)].sort();
+}
+
+const databaseUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    if (!/^postgres(ql)?:\/\/.+/.test(v.trim())) {
+      ctx.addIssue({ code: 'custom', message: 'DATABASE_URL must be a postgresql://user@host:port/database URL, or unset for the embedded database' });
+      return z.NEVER;
+    }
+    return v.trim();
+  });
+
+const origin = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const value = v === undefined || v.trim() === '' ? 'https://api.line.me' : v.trim();
+    try {
+      const url = new URL(value);
+      if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) throw new Error('not an origin');
+      return url.origin;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'LINE_API_BASE_URL must be an origin such as https://api.line.me (no path)' });
+      return z.NEVER;
+    }
+  });
+
+const optionalUrl = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        const url = new URL(v.trim());
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+        return url.toString();
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL` });
+        return z.NEVER;
+      }
+    });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+  LINE_CHANNEL_SECRET: z.string({ message: 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console' }).min(1, 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console'),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string({ message: 'LINE_CHANNEL_ACCESS_TOKEN is required: a channel access token from the LINE Developers console' }).min(1, 'LINE_CHANNEL_ACCESS_TOKEN is required: a channel access token from the LINE Developers console'),
+  LINE_API_BASE_URL: origin,
+  DATABASE_URL: databaseUrl,
+  DATA_DIR: str('./data'),
+  PORT: int('PORT', 3000, 1, 65535),
+  HOST: str('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
+  OFFICE_NAME: str('ハローワーク港北（港北公共職業安定所）'),
+  OFFICE_PHONE: str('045-474-1221'),
+  OFFICE_PHONE_HOURS: str('平日 8:30〜17:15（土日祝・年末年始を除く）'),
+  SLOT_STARTS: str('09:00-16:30/30').transform(parseSlotStarts),
+  SLOT_CAPACITY: int('SLOT_CAPACITY', 1, 1, 50),
+  BOOKING_HORIZON_DAYS: int('BOOKING_HORIZON_DAYS', 30, 1, 365),
+  BOOKING_DEADLINE_OPEN_DAYS: int('BOOKING_DEADLINE_OPEN_DAYS', 2, 0, 20),
+  REMINDER_TIME: str('10:00').refine((v) => timeOfDay.test(v), 'REMINDER_TIME must be HH:mm (24-hour), e.g. 10:00'),
+  CONVERSATION_IDLE_MINUTES: int('CONVERSATION_IDLE_MINUTES', 30, 1, 24 * 60),
+  MAX_ACTIVE_BOOKINGS: int('MAX_ACTIVE_BOOKINGS', 1, 1, 10),
+  FIELD_ENCRYPTION_KEY: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  DEFAULT_MEETING_URL: optionalUrl('DEFAULT_MEETING_URL'),
+  NO_SHOW_REFUSAL_THRESHOLD: int('NO_SHOW_REFUSAL_THRESHOLD', 2, 1, 100),
+  CHAT_CANCELLATION_ENABLED: bool('CHAT_CANCELLATION_ENABLED', false),
+  CHAT_CANCELLATION_CUTOFF_HOURS: int('CHAT_CANCELLATION_CUTOFF_HOURS', 24, 0, 24 * 14),
+  RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
+  SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),
+  STAFF_API_TOKEN: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  CLOCK_START: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const t = Date.parse(v);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) {
+        ctx.addIssue({ code: 'custom', message: 'CLOCK_START must be an ISO 8601 instant, e.g. 2026-12-01T09:55:00+09:00' });
+        return z.NEVER;
+      }
+      return new Date(t);
+    }),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** The configuration is unusable; `variable` names the culprit. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(message);
+    this.variable = variable;
+  }
+}
+
+/** Validates an environment (normally process.env) into a typed Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    const message = issue?.message && issue.message.includes(variable) ? issue.message : `${variable}: ${issue?.message ?? 'invalid'}`;
+    throw new ConfigError(variable, message);
+  }
+  const config = result.data;
+  if (config.CLOCK_START && config.NODE_ENV === 'production') {
+    throw new ConfigError('CLOCK_START', 'CLOCK_START is for demos and tests and is refused when NODE_ENV=production');
+  }
+  return config;
+}

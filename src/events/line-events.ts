@@ -1,0 +1,189 @@
+/**
+ * The one entry point for LINE webhook events, with or without HTTP (`handleLineEvent`).
+ *
+ * Every event is first recorded under its webhookEventId, so a redelivery has no second
+ * effect and an accepted event is never lost: if the process dies before processing it, the
+ * recovery sweep picks it up. Events are then applied per user, in the order LINE stamped
+ * them, one transaction per event under the user's advisory lock, so two events of one user
+ * never interleave — also across instances sharing a PostgreSQL server. Replies are sent after
+ * the transaction commits; a failure is recorded on the event row, never silently dropped.
+ */
+import { z } from 'zod';
+import type { webhook } from '@line/bot-sdk';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Messenger } from '../line/messenger.ts';
+import { text } from '../line/messages.ts';
+import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
+import { runDialogueTurn } from '../dialogue/runner.ts';
+import type { DialogueDeps, UserInput } from '../dialogue/runner.ts';
+import { systemErrorText } from '../../flows/booking/present.ts';
+
+export interface EventDeps {
+  prisma: PrismaClient;
+  clock: Clock;
+  messenger: Messenger;
+  logger: Logger;
+  dialogue: DialogueDeps;
+}
+
+/** The part of a webhook event we rely on; anything else is passed through untouched. */
+const eventShape = z
+  .object({
+    type: z.string().min(1).max(64),
+    webhookEventId: z.string().min(1).max(64),
+    timestamp: z.number().int().nonnegative(),
+    mode: z.string().optional(),
+    source: z.object({ type: z.string(), userId: z.string().max(64).optional() }).passthrough().optional(),
+    replyToken: z.string().max(256).optional(),
+  })
+  .passthrough();
+
+export type LineEvent = webhook.Event;
+
+/** The request body does not look like a LINE webhook; answered with 400. */
+export class MalformedWebhookError extends Error {
+  override name = 'MalformedWebhookError';
+}
+
+/** Validates a parsed webhook body and returns its events. */
+export function parseWebhookBody(body: unknown): LineEvent[] {
+  const parsed = z.object({ destination: z.string().optional(), events: z.array(eventShape).max(1000) }).safeParse(body);
+  if (!parsed.success) throw new MalformedWebhookError('body is not a LINE webhook payload');
+  return parsed.data.events as unknown as LineEvent[];
+}
+
+const userIdOf = (event: LineEvent): string | null => (event.source?.type === 'user' && event.source.userId ? event.source.userId : null);
+
+/**
+ * Stores the event unless its webhookEventId is known; returns whether it is new.
+ * Events in standby mode (another channel's module is active) are stored as done.
+ */
+export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: Date): Promise<boolean> {
+  const userId = userIdOf(event);
+  const actionable = userId !== null && event.mode !== 'standby';
+  const created = await prisma.webhookEvent.createMany({
+    data: [
+      {
+        id: event.webhookEventId,
+        userId,
+        type: event.type,
+        occurredAt: new Date(event.timestamp),
+        receivedAt: now,
+        status: actionable ? 'pending' : 'done',
+        payload: actionable ? (event as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+        processedAt: actionable ? null : now,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return created.count === 1;
+}
+
+function inputOf(event: LineEvent): UserInput | 'unfollow' | null {
+  switch (event.type) {
+    case 'follow':
+      return { type: 'follow' };
+    case 'unfollow':
+      return 'unfollow';
+    case 'postback':
+      return { type: 'postback', data: event.postback.data };
+    case 'message':
+      return event.message.type === 'text' ? { type: 'text', text: event.message.text } : { type: 'media', kind: event.message.type };
+    default:
+      return null;
+  }
+}
+
+/** Applies, in order, every pending event of one user; safe to call concurrently. */
+export async function processUserEvents(userId: string, deps: EventDeps): Promise<void> {
+  for (;;) {
+    let claimed: { id: string; type: string; replyToken: string | undefined } | null = null;
+    try {
+      const outcome = await deps.prisma.$transaction(
+        async (tx) => {
+          await lockUser(tx, userId);
+          const row = await tx.webhookEvent.findFirst({
+            where: { userId, status: 'pending' },
+            orderBy: [{ occurredAt: 'asc' }, { receivedAt: 'asc' }, { id: 'asc' }],
+          });
+          if (!row) return null;
+          const event = row.payload as unknown as LineEvent;
+          claimed = { id: row.id, type: row.type, replyToken: 'replyToken' in event ? event.replyToken : undefined };
+          const now = deps.clock.now();
+          const input = inputOf(event);
+          let messages: ReturnType<typeof text>[] | Awaited<ReturnType<typeof runDialogueTurn>>['messages'] = [];
+          let state: unknown = null;
+          if (input === 'unfollow') {
+            await markUnfollowed(tx, userId, now);
+          } else if (input) {
+            if (input.type === 'follow') await markFollowed(tx, userId, now);
+            else await ensureUser(tx, userId);
+            const turn = await runDialogueTurn(tx, userId, input, now, deps.dialogue);
+            messages = turn.messages;
+            state = turn.state;
+          }
+          await tx.webhookEvent.update({
+            where: { id: row.id },
+            data: { status: 'done', payload: Prisma.DbNull, processedAt: now, attempts: { increment: 1 } },
+          });
+          return { id: row.id, type: row.type, replyToken: claimed.replyToken, messages, state };
+        },
+        { timeout: 20_000, maxWait: 20_000 },
+      );
+      if (!outcome) return;
+      deps.logger.info({ event: outcome.id, type: outcome.type, state: outcome.state, replies: outcome.messages.length }, 'event processed');
+      if (outcome.replyToken && outcome.messages.length > 0) {
+        await deps.messenger.reply(outcome.replyToken, outcome.messages).catch((error: unknown) => {
+          deps.logger.warn({ event: outcome.id, err: describeError(error) }, 'reply failed');
+        });
+      }
+    } catch (error) {
+      if (!claimed) throw error;
+      await recordFailure(claimed, error, deps);
+    }
+  }
+}
+
+function describeError(error: unknown): { name: string; message: string } {
+  // Error messages from our code and from Prisma carry no message text; still, keep it short.
+  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 300) };
+  return { name: 'unknown', message: String(error).slice(0, 300) };
+}
+
+async function recordFailure(claimed: { id: string; type: string; replyToken: string | undefined }, error: unknown, deps: EventDeps): Promise<void> {
+  const err = describeError(error);
+  deps.logger.error({ event: claimed.id, type: claimed.type, err }, 'event failed');
+  await deps.prisma.webhookEvent.update({
+    where: { id: claimed.id },
+    data: { status: 'failed', error: `${err.name}: ${err.message}`, attempts: { increment: 1 }, processedAt: deps.clock.now() },
+  });
+  if (claimed.replyToken) {
+    await deps.messenger.reply(claimed.replyToken, [text(systemErrorText(deps.dialogue.office))]).catch(() => undefined);
+  }
+}
+
+/** Records and applies one event; the entry point tests and other transports use. */
+export async function handleLineEvent(event: LineEvent, deps: EventDeps): Promise<void> {
+  const isNew = await recordEvent(deps.prisma, event, deps.clock.now());
+  const userId = userIdOf(event);
+  if (isNew && userId) await processUserEvents(userId, deps);
+}
+
+/**
+ * Applies events that were accepted but never processed (the process died in between).
+ * Called at start and periodically; `olderThanMs` leaves events that are being handled now.
+ */
+export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - olderThanMs);
+  const users = await deps.prisma.webhookEvent.findMany({
+    where: { status: 'pending', receivedAt: { lte: cutoff }, userId: { not: null } },
+    distinct: ['userId'],
+    select: { userId: true },
+    take: 100,
+  });
+  for (const { userId } of users) if (userId) await processUserEvents(userId, deps);
+  return users.length;
+}

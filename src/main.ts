@@ -1,0 +1,43 @@
+/**
+ * Server entry: reads the configuration (from the environment, and `.env` if present — the
+ * real environment wins), starts the service and listens. A configuration error stops the
+ * process with one line naming the variable.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { ConfigError, loadConfig } from './config.ts';
+import { startService } from './service.ts';
+
+loadDotenv({ quiet: true });
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const service = await startService(config);
+const { logger } = service.deps;
+const server = service.app.listen(config.PORT, config.HOST, () => {
+  logger.info({ host: config.HOST, port: config.PORT, database: service.db.kind }, 'listening');
+});
+server.on('error', (error) => {
+  logger.fatal({ err: error.message }, 'cannot listen');
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  await service.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
