@@ -91,10 +91,10 @@ export async function runDialogueTurn(
       if (action.type === 'say') says.push(action.params as Say);
       else effects.push({ type: action.type, params: action.params });
     }
-    return next as Snapshot;
+    return next;
   };
 
-  let snapshot: Snapshot = initialTransition(bookingMachine)[0] as Snapshot;
+  let snapshot: Snapshot = initialTransition(bookingMachine)[0];
   if (stored) {
     const restored = stored.flowVersion === FLOW_VERSION ? restore(stored.state) : null;
     const wasIdle = stored.state.value === 'idle';

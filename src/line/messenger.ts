@@ -34,9 +34,10 @@ function toLineApiError(error: unknown): LineApiError {
     // The body can echo what we sent; keep only LINE's top-level message.
     let detail = '';
     try {
-      detail = String((JSON.parse(error.body) as { message?: unknown }).message ?? '');
+      const message = (JSON.parse(error.body) as { message?: unknown }).message;
+      if (typeof message === 'string') detail = message.slice(0, 200);
     } catch {
-      detail = '';
+      // not JSON: keep the status only
     }
     return new LineApiError(error.status, `LINE API ${error.status}${detail ? `: ${detail}` : ''}`, { cause: error });
   }

@@ -1,0 +1,97 @@
+/**
+ * The service as a newcomer starts it: `node src/main.ts` (what `npm start` runs) in a child
+ * process, on the embedded database in a fresh directory, replying to a signed follow event
+ * through the configured LINE API (the fake, on loopback).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
+import type { FakeLineApi } from '../support/fake-line-api.ts';
+import { CHANNEL_SECRET, CHANNEL_TOKEN, sign } from '../support/harness.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('the server process', () => {
+  let line: FakeLineApi;
+  let dataDir: string;
+  beforeAll(async () => {
+    line = await startFakeLineApi({ channelAccessToken: CHANNEL_TOKEN });
+    dataDir = await mkdtemp(path.join(tmpdir(), 'hw-proc-'));
+  });
+  afterAll(async () => {
+    await line.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts on the embedded database and replies to a signed follow with the terms', async () => {
+    const port = await freePort();
+    const proc = run({
+      LINE_CHANNEL_SECRET: CHANNEL_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_TOKEN,
+      LINE_API_BASE_URL: line.baseURL,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 200; i++) {
+        const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const user = lineUserId('process');
+      const body = JSON.stringify({
+        destination: 'Uffffffffffffffffffffffffffffffff',
+        events: [{ type: 'follow', mode: 'active', timestamp: Date.now(), source: { type: 'user', userId: user }, webhookEventId: '01PROCESSFOLLOW00000000000', deliveryContext: { isRedelivery: false }, replyToken: line.issueReplyToken(user), follow: { isUnblocked: false } }],
+      });
+      const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body) }, body });
+      expect(res.status).toBe(200);
+      for (let i = 0; i < 100 && line.messagesTo(user).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(line.messagesTo(user).map((m) => m.type)).toEqual(['text', 'flex']);
+      // Logs are JSON lines and carry no message content.
+      const { stdout } = proc.output();
+      expect(stdout).toContain('"msg":"listening"');
+      expect(stdout).not.toContain('利用規約');
+    } finally {
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+    }
+  });
+
+  it('stops with one clear line naming a missing or malformed variable', async () => {
+    const missing = run({ DATA_DIR: dataDir });
+    expect(await missing.exited).toBe(1);
+    expect(missing.output().stderr.trim().split('\n')).toEqual([expect.stringContaining('LINE_CHANNEL_SECRET')]);
+    const bad = run({ LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 't', PORT: 'eighty', DATA_DIR: dataDir });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output().stderr.trim()).toBe('Configuration error: PORT must be a whole number from 1 to 65535');
+  });
+});

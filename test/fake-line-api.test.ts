@@ -1,0 +1,392 @@
+// The fake LINE Messaging API, driven through the real @line/bot-sdk client as the app drives it.
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HTTPFetchError, LineBotClient, messagingApi } from '@line/bot-sdk';
+import { lineUserId, startFakeLineApi } from './support/fake-line-api.ts';
+import type { FakeLineApi } from './support/fake-line-api.ts';
+
+const TOKEN = 'test-token';
+const ALICE = lineUserId('alice');
+const BOB = lineUserId('bob');
+
+let fake: FakeLineApi;
+let client: messagingApi.MessagingApiClient;
+
+beforeAll(async () => {
+  fake = await startFakeLineApi({ channelAccessToken: TOKEN });
+  client = new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL: fake.baseURL });
+});
+afterEach(() => fake.reset());
+afterAll(async () => fake.close());
+
+/** The HTTPFetchError a LINE call rejects with. */
+async function failureOf(call: Promise<unknown>): Promise<HTTPFetchError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof HTTPFetchError) return error;
+    throw error;
+  }
+  throw new Error('expected the LINE API call to fail');
+}
+
+function jsonOf(error: HTTPFetchError): { message: string; details?: { message: string; property: string }[] } {
+  return JSON.parse(error.body) as { message: string; details?: { message: string; property: string }[] };
+}
+
+const text = (value: string): messagingApi.TextMessage => ({ type: 'text', text: value });
+
+function withQuickReply(actions: messagingApi.Action[]): messagingApi.TextMessage {
+  return { type: 'text', text: 'Pick one', quickReply: { items: actions.map((action) => ({ type: 'action', action })) } };
+}
+
+const postback = (label: string, data = 'action=pick'): messagingApi.PostbackAction => ({ type: 'postback', label, data });
+
+describe('accepted requests', () => {
+  it('records a reply and delivers it to the user the reply token was issued for', async () => {
+    const replyToken = fake.issueReplyToken(ALICE);
+
+    const response = await client.replyMessage({ replyToken, messages: [text('こんにちは'), { type: 'sticker', packageId: '446', stickerId: '1988' }] });
+
+    expect(response.sentMessages).toHaveLength(2);
+    expect(response.sentMessages[0]?.id).toMatch(/^\d+$/);
+    expect(response.sentMessages[0]?.quoteToken).toBeTruthy();
+    expect(fake.replies).toEqual([expect.objectContaining({ replyToken, userId: ALICE, sentMessages: response.sentMessages })]);
+    expect(fake.textsTo(ALICE)).toEqual(['こんにちは']);
+    expect(fake.messagesTo(ALICE)).toHaveLength(2);
+    fake.assertNoRejections();
+  });
+
+  it('records a push with its retry key and answers with a request id and sent messages', async () => {
+    const retryKey = randomUUID();
+
+    const { httpResponse, body } = await client.pushMessageWithHttpInfo({ to: BOB, messages: [text('予約を受け付けました')] }, retryKey);
+
+    expect(httpResponse.status).toBe(200);
+    expect(httpResponse.headers.get('x-line-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.sentMessages).toEqual([{ id: expect.stringMatching(/^\d+$/) as string, quoteToken: expect.any(String) as string }]);
+    expect(fake.pushes).toEqual([expect.objectContaining({ to: BOB, retryKey, messages: [text('予約を受け付けました')] })]);
+    expect(fake.messagesTo(BOB)).toEqual([text('予約を受け付けました')]);
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/v2/bot/message/push', status: 200 });
+    expect(fake.requests[0]?.headers['x-line-retry-key']).toBe(retryKey);
+  });
+
+  it('delivers a multicast to every reachable recipient and skips the unreachable ones', async () => {
+    fake.markUnreachable(BOB);
+
+    await client.multicast({ to: [ALICE, BOB], messages: [text('お知らせ')] });
+
+    expect(fake.multicasts[0]?.deliveredTo).toEqual([ALICE]);
+    expect(fake.textsTo(ALICE)).toEqual(['お知らせ']);
+    expect(fake.textsTo(BOB)).toEqual([]);
+  });
+
+  it('serves registered profiles and answers 404 for anyone else', async () => {
+    fake.setProfile(ALICE, { displayName: '山田 花子', language: 'ja' });
+
+    await expect(client.getProfile(ALICE)).resolves.toEqual({ userId: ALICE, displayName: '山田 花子', language: 'ja' });
+    const unknown = await failureOf(client.getProfile(BOB));
+    expect(unknown.status).toBe(404);
+    expect(jsonOf(unknown)).toEqual({ message: 'Not found' });
+  });
+
+  it('works through LineBotClient with the fake as its API base URL', async () => {
+    const bot = LineBotClient.fromChannelAccessToken({ channelAccessToken: TOKEN, apiBaseURL: fake.baseURL });
+
+    await bot.pushMessage({ to: ALICE, messages: [text('via LineBotClient')] });
+
+    expect(fake.textsTo(ALICE)).toEqual(['via LineBotClient']);
+  });
+
+  it('accepts a loading animation for a user', async () => {
+    await client.showLoadingAnimation({ chatId: ALICE, loadingSeconds: 10 });
+
+    expect(fake.loadingAnimations).toEqual([{ chatId: ALICE, loadingSeconds: 10 }]);
+  });
+});
+
+describe('requests LINE rejects', () => {
+  it('answers 401 with LINE’s message when the channel access token is wrong', async () => {
+    const intruder = new messagingApi.MessagingApiClient({ channelAccessToken: 'wrong', baseURL: fake.baseURL });
+
+    const error = await failureOf(intruder.pushMessage({ to: ALICE, messages: [text('hi')] }));
+
+    expect(error.status).toBe(401);
+    expect(jsonOf(error)).toEqual({ message: 'Authentication failed. Confirm that the access token in the authorization header is valid.' });
+    expect(fake.pushes).toEqual([]);
+    expect(fake.rejected).toHaveLength(1);
+  });
+
+  it('rejects six messages in one request with a detail on messages', async () => {
+    const messages = Array.from({ length: 6 }, (_, index) => text(`message ${index}`));
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages }));
+
+    expect(error.status).toBe(400);
+    expect(jsonOf(error)).toEqual({
+      message: 'The request body has 1 error(s)',
+      details: [{ message: 'Size must be between 1 and 5', property: 'messages' }],
+    });
+    expect(fake.messagesTo(ALICE)).toEqual([]);
+  });
+
+  it('rejects an empty text and a text of 5001 UTF-16 units, and accepts 5000', async () => {
+    const empty = await failureOf(client.pushMessage({ to: ALICE, messages: [text('')] }));
+    const tooLong = await failureOf(client.pushMessage({ to: ALICE, messages: [text('あ'.repeat(5001))] }));
+    await client.pushMessage({ to: ALICE, messages: [text('あ'.repeat(5000))] });
+
+    expect(jsonOf(empty).details).toEqual([{ message: 'May not be empty', property: 'messages[0].text' }]);
+    expect(tooLong.status).toBe(400);
+    expect(jsonOf(tooLong).details).toEqual([{ message: 'Length must be between 1 and 5000', property: 'messages[0].text' }]);
+    expect(fake.pushes).toHaveLength(1);
+  });
+
+  it('counts an astral emoji as two units of the 5000', async () => {
+    const fits = 'a'.repeat(4998) + '😀'; // 5000 units, 4999 code points
+    const overflows = 'a'.repeat(4999) + '😀'; // 5001 units, 5000 code points
+
+    await client.pushMessage({ to: ALICE, messages: [text(fits)] });
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [text(overflows)] }));
+
+    expect(error.status).toBe(400);
+    expect(fake.textsTo(ALICE)).toEqual([fits]);
+  });
+
+  it('rejects 14 quick reply items and accepts 13', async () => {
+    const items = (count: number): messagingApi.Action[] => Array.from({ length: count }, (_, index) => postback(`${index + 1}`));
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply(items(14))] }));
+    await client.pushMessage({ to: ALICE, messages: [withQuickReply(items(13))] });
+
+    expect(jsonOf(error).details).toEqual([{ message: 'Size must be between 1 and 13', property: 'messages[0].quickReply.items' }]);
+    expect(fake.pushes).toHaveLength(1);
+  });
+
+  it('rejects a quick reply label of 21 characters and accepts 20', async () => {
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('a'.repeat(21))])] }));
+    await client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('a'.repeat(20))])] });
+
+    expect(jsonOf(error).details).toEqual([
+      { message: 'Length must be between 1 and 20', property: 'messages[0].quickReply.items[0].action.label' },
+    ]);
+    expect(fake.pushes).toHaveLength(1);
+  });
+
+  it('rejects postback data of 301 characters and accepts 300', async () => {
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('OK', 'd'.repeat(301))])] }));
+    await client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('OK', 'd'.repeat(300))])] });
+
+    expect(jsonOf(error).details).toEqual([
+      { message: 'Length must be between 0 and 300', property: 'messages[0].quickReply.items[0].action.data' },
+    ]);
+    expect(fake.pushes).toHaveLength(1);
+  });
+
+  it('rejects a reply token used a second time', async () => {
+    const replyToken = fake.issueReplyToken(ALICE);
+    await client.replyMessage({ replyToken, messages: [text('first')] });
+
+    const error = await failureOf(client.replyMessage({ replyToken, messages: [text('second')] }));
+
+    expect(error.status).toBe(400);
+    expect(jsonOf(error)).toEqual({ message: 'Invalid reply token' });
+    expect(fake.textsTo(ALICE)).toEqual(['first']);
+  });
+
+  it('rejects a repeated X-Line-Retry-Key with 409, the accepted request id and the sent messages', async () => {
+    const retryKey = randomUUID();
+    const first = await client.pushMessageWithHttpInfo({ to: ALICE, messages: [text('once')] }, retryKey);
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [text('once')] }, retryKey));
+
+    expect(error.status).toBe(409);
+    expect(error.headers.get('x-line-accepted-request-id')).toBe(first.httpResponse.headers.get('x-line-request-id'));
+    expect(JSON.parse(error.body)).toEqual({ message: 'The retry key is already accepted', sentMessages: first.body.sentMessages });
+    expect(fake.textsTo(ALICE)).toEqual(['once']);
+  });
+
+  it('rejects a retry key that is not a UUID', async () => {
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [text('hi')] }, 'not-a-uuid'));
+
+    expect(error.status).toBe(400);
+    expect(fake.pushes).toEqual([]);
+  });
+
+  it('rejects a push to a user who blocked the account', async () => {
+    fake.markUnreachable(ALICE);
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [text('hi')] }));
+
+    expect(error.status).toBe(400);
+    expect(jsonOf(error)).toEqual({ message: 'Failed to send messages' });
+  });
+
+  it('rejects a push to something that is not a LINE user ID', async () => {
+    const error = await failureOf(client.pushMessage({ to: 'user-42', messages: [text('hi')] }));
+
+    expect(error.status).toBe(400);
+    expect(jsonOf(error).message).toContain("'to'");
+  });
+
+  it('rejects a buttons template with five actions and a confirm template with three', async () => {
+    const actions = (count: number): messagingApi.Action[] => Array.from({ length: count }, (_, index) => postback(`選択${index}`));
+    const buttons: messagingApi.TemplateMessage = {
+      type: 'template',
+      altText: '日時を選んでください',
+      template: { type: 'buttons', text: '日時を選んでください', actions: actions(5) },
+    };
+    const confirm: messagingApi.TemplateMessage = {
+      type: 'template',
+      altText: '確認',
+      template: { type: 'confirm', text: 'よろしいですか', actions: actions(3) },
+    };
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [buttons, confirm] }));
+
+    expect(jsonOf(error).details).toEqual([
+      { message: 'Size must be between 1 and 4', property: 'messages[0].template.actions' },
+      { message: 'Size must be 2', property: 'messages[1].template.actions' },
+    ]);
+  });
+
+  it('limits buttons template text to 60 when it has a title', async () => {
+    const buttons = (title: string | undefined): messagingApi.TemplateMessage => ({
+      type: 'template',
+      altText: 'alt',
+      template: { type: 'buttons', ...(title === undefined ? {} : { title }), text: 'x'.repeat(61), actions: [postback('OK')] },
+    });
+
+    await client.pushMessage({ to: ALICE, messages: [buttons(undefined)] });
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [buttons('予約')] }));
+
+    expect(jsonOf(error).details).toEqual([{ message: 'Length must be between 1 and 60', property: 'messages[0].template.text' }]);
+  });
+
+  it('walks flex contents: a carousel of 13 bubbles and a button label over 40 are rejected', async () => {
+    const bubble = (label: string): messagingApi.FlexBubble => ({
+      type: 'bubble',
+      body: { type: 'box', layout: 'vertical', contents: [{ type: 'button', action: { type: 'message', label, text: 'go' } }] },
+    });
+    const flex = (contents: messagingApi.FlexContainer): messagingApi.FlexMessage => ({ type: 'flex', altText: 'slots', contents });
+
+    await client.pushMessage({ to: ALICE, messages: [flex(bubble('x'.repeat(40)))] });
+    const tooManyBubbles = await failureOf(
+      client.pushMessage({ to: ALICE, messages: [flex({ type: 'carousel', contents: Array.from({ length: 13 }, () => bubble('ok')) })] }),
+    );
+    const longLabel = await failureOf(client.pushMessage({ to: ALICE, messages: [flex(bubble('x'.repeat(41)))] }));
+
+    expect(jsonOf(tooManyBubbles).details).toEqual([{ message: 'Size must be between 1 and 12', property: 'messages[0].contents.contents' }]);
+    expect(jsonOf(longLabel).details).toEqual([
+      { message: 'Length must be between 1 and 40', property: 'messages[0].contents.body.contents[0].action.label' },
+    ]);
+  });
+
+  it('rejects a datetime picker whose min is after its max', async () => {
+    const picker: messagingApi.DatetimePickerAction = {
+      type: 'datetimepicker',
+      label: '日付',
+      data: 'pick-date',
+      mode: 'date',
+      min: '2030-01-10',
+      max: '2030-01-01',
+    };
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply([picker])] }));
+
+    expect(jsonOf(error).details).toEqual([{ message: 'Must be later than min', property: 'messages[0].quickReply.items[0].action.max' }]);
+  });
+
+  it('answers 404 in LINE’s shape for an unknown path and 415 for a body that is not JSON', async () => {
+    const unknown = await fetch(`${fake.baseURL}/v2/bot/nothing-here`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const notJson = await fetch(`${fake.baseURL}/v2/bot/message/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: 'Not found' });
+    expect(notJson.status).toBe(415);
+  });
+
+  it('lists every rejected request when asked to assert there were none', async () => {
+    await failureOf(client.pushMessage({ to: ALICE, messages: [text('')] }));
+
+    expect(() => fake.assertNoRejections()).toThrow(/POST \/v2\/bot\/message\/push -> 400 .*messages\[0\]\.text/);
+    expect(() => fake.assertNoRejections({ allow: [400] })).not.toThrow();
+  });
+});
+
+describe('injected failures and delays', () => {
+  it('answers 500 once, delivers nothing, then accepts the retry with the same retry key', async () => {
+    const retryKey = randomUUID();
+    fake.failNext(500);
+
+    const error = await failureOf(client.pushMessage({ to: ALICE, messages: [text('retry me')] }, retryKey));
+    await client.pushMessage({ to: ALICE, messages: [text('retry me')] }, retryKey);
+
+    expect(error.status).toBe(500);
+    expect(fake.textsTo(ALICE)).toEqual(['retry me']);
+    expect(fake.rejected).toEqual([]);
+    expect(fake.requests.map((request) => [request.status, request.injected])).toEqual([
+      [500, true],
+      [200, false],
+    ]);
+  });
+
+  it('answers 429 with LINE’s rate-limit message', async () => {
+    fake.failNext(429);
+
+    const error = await failureOf(client.replyMessage({ replyToken: fake.issueReplyToken(ALICE), messages: [text('hi')] }));
+
+    expect(error.status).toBe(429);
+    expect(jsonOf(error)).toEqual({ message: 'The API rate limit has been exceeded. Try again later.' });
+    expect(fake.replies).toEqual([]);
+  });
+
+  it('can fail after delivering, so that a retry with the same key gets 409', async () => {
+    const retryKey = randomUUID();
+    fake.failNext(500, 1, { afterAccepting: true });
+
+    const lost = await failureOf(client.pushMessage({ to: ALICE, messages: [text('maybe sent')] }, retryKey));
+    const retry = await failureOf(client.pushMessage({ to: ALICE, messages: [text('maybe sent')] }, retryKey));
+
+    expect([lost.status, retry.status]).toEqual([500, 409]);
+    expect(fake.textsTo(ALICE)).toEqual(['maybe sent']);
+  });
+
+  it('leaves an injected failure pending while requests are invalid anyway', async () => {
+    fake.failNext(503);
+
+    const invalid = await failureOf(client.pushMessage({ to: ALICE, messages: [] }));
+    const injected = await failureOf(client.pushMessage({ to: ALICE, messages: [text('hi')] }));
+
+    expect([invalid.status, injected.status]).toEqual([400, 503]);
+  });
+
+  it('delays the next message request by the given time', async () => {
+    fake.delayNext(250);
+
+    const started = performance.now();
+    await client.pushMessage({ to: ALICE, messages: [text('slow')] });
+    const elapsed = performance.now() - started;
+    const fastStarted = performance.now();
+    await client.pushMessage({ to: ALICE, messages: [text('fast')] });
+
+    expect(elapsed).toBeGreaterThanOrEqual(240);
+    expect(performance.now() - fastStarted).toBeLessThan(240);
+    expect(fake.textsTo(ALICE)).toEqual(['slow', 'fast']);
+  });
+
+  it('forgets records, tokens, retry keys and injections on reset', async () => {
+    const retryKey = randomUUID();
+    await client.pushMessage({ to: ALICE, messages: [text('before')] }, retryKey);
+    fake.failNext(500);
+
+    fake.reset();
+    await client.pushMessage({ to: ALICE, messages: [text('after')] }, retryKey);
+
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.textsTo(ALICE)).toEqual(['after']);
+  });
+});
