@@ -5,6 +5,8 @@
  * tests, `.env.example` and the README rely on them.
  */
 import { z } from 'zod';
+import { defaultOfficeCalendarConfig, OfficeCalendarConfigError, parseSlotStarts, validateOfficeCalendarConfig } from './rules/index.ts';
+import type { OfficeCalendarConfig } from './rules/index.ts';
 
 const timeOfDay = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -40,26 +42,14 @@ const str = (fallback: string) =>
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
 
-/** `09:00-16:30/30` (first start, last start, step in minutes) or `09:00,09:30,13:00`. */
-function parseSlotStarts(value: string, ctx: z.RefinementCtx): string[] {
-  const fail = () => {
+/** Slot starts through the rules module's own parser, so config and rules agree. */
+function parseSlotStartsVariable(value: string, ctx: z.RefinementCtx): string[] {
+  try {
+    return parseSlotStarts(value);
+  } catch {
     ctx.addIssue({ code: 'custom', message: 'SLOT_STARTS must be "HH:mm-HH:mm/step" (e.g. 09:00-16:30/30) or a comma list of HH:mm' });
     return z.NEVER;
-  };
-  const range = /^(\d\d:\d\d)-(\d\d:\d\d)\/(\d{1,3})$/.exec(value.trim());
-  const toMin = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
-  const fromMin = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  if (range) {
-    const [, first = '', last = '', stepText = ''] = range;
-    const step = Number(stepText);
-    if (!timeOfDay.test(first) || !timeOfDay.test(last) || step < 5 || toMin(last) < toMin(first)) return fail();
-    const starts: string[] = [];
-    for (let m = toMin(first); m <= toMin(last); m += step) starts.push(fromMin(m));
-    return starts;
   }
-  const list = value.split(',').map((s) => s.trim());
-  if (list.length === 0 || !list.every((s) => timeOfDay.test(s))) return fail();
-  return [...new Set(list)].sort();
 }
 
 const databaseUrl = z
@@ -118,7 +108,7 @@ const schema = z.object({
   OFFICE_NAME: str('ハローワーク港北（港北公共職業安定所）'),
   OFFICE_PHONE: str('045-474-1221'),
   OFFICE_PHONE_HOURS: str('平日 8:30〜17:15（土日祝・年末年始を除く）'),
-  SLOT_STARTS: str('09:00-16:30/30').transform(parseSlotStarts),
+  SLOT_STARTS: str('09:00-16:30/30').transform(parseSlotStartsVariable),
   SLOT_CAPACITY: int('SLOT_CAPACITY', 1, 1, 50),
   BOOKING_HORIZON_DAYS: int('BOOKING_HORIZON_DAYS', 30, 1, 365),
   BOOKING_DEADLINE_OPEN_DAYS: int('BOOKING_DEADLINE_OPEN_DAYS', 2, 0, 20),
@@ -172,5 +162,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (config.CLOCK_START && config.NODE_ENV === 'production') {
     throw new ConfigError('CLOCK_START', 'CLOCK_START is for demos and tests and is refused when NODE_ENV=production');
   }
+  try {
+    validateOfficeCalendarConfig(officeCalendarOf(config));
+  } catch (error) {
+    if (error instanceof OfficeCalendarConfigError) throw new ConfigError('SLOT_STARTS', `SLOT_STARTS: ${error.message}`);
+    throw error;
+  }
   return config;
+}
+
+/**
+ * The rules' calendar configuration from ours, plus the office's own closed and open days
+ * (from the database, see src/office-days.ts).
+ */
+export function officeCalendarOf(config: Config, officeDays: { closedDays: string[]; openDays: string[] } = { closedDays: [], openDays: [] }): OfficeCalendarConfig {
+  return {
+    ...defaultOfficeCalendarConfig,
+    slotStarts: config.SLOT_STARTS,
+    capacityPerSlot: config.SLOT_CAPACITY,
+    horizonDays: config.BOOKING_HORIZON_DAYS,
+    deadlineOpenDays: config.BOOKING_DEADLINE_OPEN_DAYS,
+    reminderTime: config.REMINDER_TIME,
+    closedDays: officeDays.closedDays,
+    openDays: officeDays.openDays,
+  };
 }

@@ -20,7 +20,16 @@ try {
   throw error;
 }
 
-const service = await startService(config);
+let service;
+try {
+  service = await startService(config);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
 const { logger } = service.deps;
 const server = service.app.listen(config.PORT, config.HOST, () => {
   logger.info({ host: config.HOST, port: config.PORT, database: service.db.kind }, 'listening');

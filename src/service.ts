@@ -16,7 +16,10 @@ import type { Messenger } from './line/messenger.ts';
 import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
 import { recoverPendingEvents } from './events/line-events.ts';
-import { plainSealer } from './dialogue/conversation-store.ts';
+import { ConfigError } from './config.ts';
+import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
+import type { FieldCipher } from './crypto/field-cipher.ts';
+import { randomBytes } from 'node:crypto';
 
 export interface Service {
   app: ReturnType<typeof createApp>;
@@ -40,6 +43,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const clock = overrides.clock ?? (config.CLOCK_START ? clockStartingAt(config.CLOCK_START) : systemClock);
   if (config.CLOCK_START && !overrides.clock) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the service runs on a shifted clock');
 
+  const cipher = await fieldCipherFor(config, logger);
   const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
   await seedInitialData(db.prisma);
@@ -51,9 +55,18 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     messenger,
     logger,
     dialogue: {
-      idleMinutes: config.CONVERSATION_IDLE_MINUTES,
-      sealer: plainSealer,
-      office: { officeName: config.OFFICE_NAME, officePhone: config.OFFICE_PHONE, officePhoneHours: config.OFFICE_PHONE_HOURS },
+      config,
+      cipher,
+      // The conversation holds what the user typed so far: sealed like the booking fields.
+      sealer: { seal: (json) => cipher.encrypt(json), open: (sealed) => cipher.decrypt(sealed) },
+      office: {
+        officeName: config.OFFICE_NAME,
+        officePhone: config.OFFICE_PHONE,
+        officePhoneHours: config.OFFICE_PHONE_HOURS,
+        idleMinutes: config.CONVERSATION_IDLE_MINUTES,
+        horizonDays: config.BOOKING_HORIZON_DAYS,
+        maxActiveBookings: config.MAX_ACTIVE_BOOKINGS,
+      },
     },
   };
   const app = createApp({ ...deps, channelSecret: config.LINE_CHANNEL_SECRET, trackBackgroundWork: overrides.trackBackgroundWork });
@@ -78,4 +91,28 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       await db.close();
     },
   };
+}
+
+/**
+ * The cipher for personal fields. FIELD_ENCRYPTION_KEY wins; without it, the embedded database
+ * keeps a key file under DATA_DIR (created on first start, with a warning to back it up), and an
+ * in-memory database gets a throw-away key. Several instances on PostgreSQL must share one
+ * key, so there it is required.
+ */
+async function fieldCipherFor(config: Config, logger: Logger): Promise<FieldCipher> {
+  if (config.FIELD_ENCRYPTION_KEY) {
+    try {
+      return createFieldCipher(config.FIELD_ENCRYPTION_KEY);
+    } catch (error) {
+      throw new ConfigError('FIELD_ENCRYPTION_KEY', `FIELD_ENCRYPTION_KEY must be 32 bytes, base64 or hex (${error instanceof Error ? error.message : 'invalid'})`);
+    }
+  }
+  if (config.DATABASE_URL) {
+    throw new ConfigError('FIELD_ENCRYPTION_KEY', 'FIELD_ENCRYPTION_KEY is required with DATABASE_URL: 32 random bytes in base64, shared by every instance');
+  }
+  if (config.DATA_DIR.startsWith('memory://')) return createFieldCipher(randomBytes(32).toString('base64'));
+  const local = await loadOrCreateLocalKey(config.DATA_DIR);
+  if (local.created) logger.warn({ path: local.path }, 'created a local key for personal fields; back it up with the data directory, or set FIELD_ENCRYPTION_KEY');
+  if (local.permissionsTooOpen) logger.warn({ path: local.path }, 'the local key file is readable by others; chmod 600 it');
+  return createFieldCipher(local.key);
 }

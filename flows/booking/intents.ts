@@ -2,6 +2,8 @@
  * What a typed message means, as far as the dialogue cares. Pure and forgiving: full-width
  * characters, spaces and common Japanese phrasings are matched, not only exact words.
  */
+export type FaqTopic = 'fee' | 'teleoffice' | 'device' | 'duration' | 'deadline' | 'interpreter' | 'reminder' | 'terms';
+
 export type Intent =
   | 'book'
   | 'checkBooking'
@@ -15,6 +17,7 @@ export type Intent =
   | 'terms'
   | 'help'
   | 'greeting'
+  | `faq.${FaqTopic}`
   | 'none';
 
 /** NFKC, lower case, without spaces and trailing punctuation: the form intents are matched on. */
@@ -23,37 +26,53 @@ export function normaliseForMatching(text: string): string {
     .normalize('NFKC')
     .toLowerCase()
     .replace(/[\s\u200b-\u200d\ufeff]+/g, '')
-    .replace(/[。．.!！?？、,~〜ー]+$/u, '');
+    .replace(/[。．.!！~〜]+$/u, '');
 }
 
 const exact: Record<string, Intent> = {
-  やめる: 'quit', やめます: 'quit', 中止: 'quit', 中断: 'quit', 終了: 'quit', ストップ: 'quit', stop: 'quit', quit: 'quit',
-  キャンセル: 'quit', cancel: 'quit',
-  戻る: 'back', もどる: 'back', 前に戻る: 'back', back: 'back',
+  やめる: 'quit', やめます: 'quit', やめたい: 'quit', 中止: 'quit', 中断: 'quit', 終了: 'quit', ストップ: 'quit', stop: 'quit', quit: 'quit',
+  キャンセル: 'quit', cancel: 'quit', 取り消し: 'quit', 取消: 'quit',
+  戻る: 'back', もどる: 'back', 前に戻る: 'back', ひとつ前に戻る: 'back', back: 'back',
   同意する: 'agree', 同意します: 'agree', 同意: 'agree', agree: 'agree',
   同意しない: 'decline', 同意しません: 'decline', disagree: 'decline',
-  はい: 'yes', yes: 'yes', ok: 'yes', オッケー: 'yes', ええ: 'yes', うん: 'yes',
-  いいえ: 'no', no: 'no', いや: 'no', ちがう: 'no', 違う: 'no', 違います: 'no',
-  予約: 'book', 予約する: 'book', 予約したい: 'book', 予約します: 'book', 申し込み: 'book', 申込み: 'book', 申込: 'book', book: 'book',
-  予約確認: 'checkBooking', 予約の確認: 'checkBooking',
+  はい: 'yes', yes: 'yes', ok: 'yes', オッケー: 'yes', ええ: 'yes', うん: 'yes', そうです: 'yes', 大丈夫: 'yes', 大丈夫です: 'yes', できます: 'yes', あります: 'yes', しています: 'yes', 済み: 'yes', 完了: 'yes',
+  確認しました: 'yes', 確定: 'yes', 確定する: 'yes', 予約する: 'book',
+  いいえ: 'no', no: 'no', いや: 'no', ちがう: 'no', 違う: 'no', 違います: 'no', まだ: 'no', まだです: 'no', ありません: 'no', していません: 'no', できません: 'no',
+  予約: 'book', 予約したい: 'book', 予約します: 'book', 申し込み: 'book', 申込み: 'book', 申込: 'book', book: 'book', 予約お願いします: 'book',
+  予約確認: 'checkBooking', 予約の確認: 'checkBooking', 予約内容: 'checkBooking',
   利用規約: 'terms', 規約: 'terms', terms: 'terms',
   ヘルプ: 'help', help: 'help', メニュー: 'help', menu: 'help', 使い方: 'help',
   こんにちは: 'greeting', こんばんは: 'greeting', おはよう: 'greeting', おはようございます: 'greeting', hello: 'greeting', hi: 'greeting',
 };
 
 const patterns: Array<[RegExp, Intent]> = [
-  [/(キャンセル|取り?消|とりけし|取りやめ).*(したい|方法|どう|できます|したく|します|お願い|ください|ですか|って)|予約.*(キャンセル|取り?消)/u, 'cancelBooking'],
-  [/予約.*(確認|内容|いつ|何時|日時|見たい|見せ|教え|ある|入って)|(確認|見たい).*予約/u, 'checkBooking'],
-  [/(予約|申し?込).*(したい|する|します|お願い|できますか|取りたい|入れたい)|相談.*(予約|申し?込)/u, 'book'],
+  [/(キャンセル|取り?消|とりけし|取りやめ|日程.*変更|予約.*変更|行けなく|いけなく|都合が悪|欠席)/u, 'cancelBooking'],
+  [/予約.*(確認|内容|いつ|何時|日時|見たい|見せ|教え|ある|入って|できてい|取れてい)|(確認|見たい).*予約/u, 'checkBooking'],
+  [/(料金|無料|有料|お金|費用|いくら|通信料|タダ|ただで)/u, 'faq.fee'],
+  [/(teleoffice|テレオフィス|アプリ|インストール|ダウンロード)/u, 'faq.teleoffice'],
+  [/(通訳|介助|付き?添|同席|手話|外国語|english|英語)/u, 'faq.interpreter'],
+  [/(url|リンク|招待|前日.*(連絡|メール|届)|(連絡|メール).*(来|届|くる))/u, 'faq.reminder'],
+  [/(何分|なんぷん|時間は|どのくらい|どれくらい|所要|長さ)/u, 'faq.duration'],
+  [/(いつまで|締め?切|しめきり|何日前|当日.*予約|明日.*予約|直前)/u, 'faq.deadline'],
+  [/(スマホ|スマートフォン|パソコン|pc|タブレット|端末|カメラ|機器|wi-?fi|ネット環境|通信環境|ウイルス|セキュリティ)/u, 'faq.device'],
   [/(規約|利用規約).*(読|見|全文|教え)/u, 'terms'],
+  [/(予約|申し?込).*(したい|する|します|お願い|できますか|取りたい|入れたい)|相談.*(予約|申し?込)/u, 'book'],
 ];
 
 /** Classifies one typed message. */
 export function classifyText(text: string): Intent {
   const t = normaliseForMatching(text);
   if (!t || t.length > 200) return 'none';
-  const hit = exact[t];
+  const hit = exact[t] ?? exact[t.replace(/[?？]+$/u, '')];
   if (hit) return hit;
   for (const [re, intent] of patterns) if (re.test(t)) return intent;
   return 'none';
 }
+
+/** Looks like a question (so it is not taken as the answer to a free-text question). */
+export function looksLikeQuestion(text: string): boolean {
+  const t = normaliseForMatching(text);
+  return /[?？]$|(ですか|ますか|でしょうか|のか|かな)$/u.test(t);
+}
+
+export const isFaq = (intent: Intent): intent is `faq.${FaqTopic}` => intent.startsWith('faq.');

@@ -1,27 +1,56 @@
 /**
- * The booking dialogue as a pure XState v5 machine. It does no I/O and no logging: it takes
- * events that already carry the facts it needs (the terms in force, whether the user agreed
- * to them, …) and answers with named intents — `say` (a message from copy.ts), `recordConsent`
- * — which the runner (src/dialogue/runner.ts) performs after persisting the new snapshot.
+ * The booking dialogue as a pure XState v5 machine. It does no I/O and no logging: every event
+ * carries the facts it needs (the terms in force and the user's consent, the bookable dates and
+ * times, the user's bookings, whether booking is blocked), and it answers with named intents —
+ * `say` (a message from copy.ts, rendered by present.ts), `recordConsent`, `createBooking` —
+ * which the runner (src/dialogue/runner.ts) performs after computing the transition and before
+ * persisting the snapshot. `createBooking` can fail (the last place was just taken): the runner
+ * then sends BOOKING_FAILED in the same turn.
  *
  * Bump FLOW_VERSION whenever states or context change shape: a stored snapshot of another
  * version is not restored; the user is told politely and starts again.
  */
 import { assign, setup } from 'xstate';
-import type { Intent } from './intents.ts';
+import { looksLikeQuestion, isFaq } from './intents.ts';
+import type { FaqTopic, Intent } from './intents.ts';
+import { parseTypedDate, parseTypedTime, validateJobSeekerNumber, validateName, validatePhoneNumber, validateTopic } from '../../src/domain/booking-fields.ts';
+import type { BookingField } from '../../src/domain/booking-fields.ts';
 
-export const FLOW_VERSION = 1;
+export const FLOW_VERSION = 2;
+
+/** Dates shown per page of the date question (quick replies: 8 dates + 4 navigation). */
+export const DATES_PER_PAGE = 8;
+
+export type JpDate = string;
+
+/** Why a date the user typed cannot be booked. */
+export type DateRefusal = 'closed' | 'deadline' | 'full' | 'beyond' | 'past';
+
+export interface BookingSummary {
+  id: string;
+  date: JpDate;
+  time: string;
+}
 
 /** What the runner knows about the user and the office at the moment of the event. */
 export interface Facts {
-  /** The current instant, ISO 8601. */
+  /** The current instant, ISO 8601, and today's date in Japan. */
   now: string;
-  /** The terms version in force. */
+  today: JpDate;
+  /** The terms version in force, and the user's consent to it or to an earlier one. */
   terms: { id: number; version: string };
-  /** The user has agreed to the terms version in force. */
   consented: boolean;
-  /** The user agreed to an earlier version but not to the one in force. */
   consentedToEarlier: boolean;
+  /** Why the user may not start a booking now, if so. */
+  block: null | 'refused' | 'maxActive';
+  /** The user's upcoming bookings. */
+  bookings: BookingSummary[];
+  /** Bookable dates with their free start times (only dates with at least one), ascending. */
+  availability: Array<{ date: JpDate; times: string[] }>;
+  /** Dates inside the horizon that cannot be booked, and why. */
+  unavailable: Record<JpDate, DateRefusal>;
+  /** Last date of the booking horizon. */
+  horizonEnd: JpDate;
 }
 
 export type DialogueEvent =
@@ -31,37 +60,248 @@ export type DialogueEvent =
   | { type: 'STALE'; facts: Facts }
   | { type: 'MEDIA'; facts: Facts }
   | { type: 'TIMEOUT'; facts: Facts }
-  | { type: 'RESTARTED'; facts: Facts };
+  | { type: 'RESTARTED'; facts: Facts }
+  | { type: 'BOOKING_CREATED'; booking: BookingSummary; facts: Facts }
+  | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'maxActive'; facts: Facts };
 
-/** The questions the bot asks; the presenter renders each with its buttons. */
-export type QuestionId = 'terms';
+/** The questions the bot asks; present.ts renders each with its buttons. */
+export type QuestionId =
+  | 'terms'
+  | 'registered'
+  | 'myPage'
+  | 'device'
+  | 'checklist'
+  | 'name'
+  | 'number'
+  | 'phone'
+  | 'phoneRegistered'
+  | 'topic'
+  | 'topicSensitive'
+  | 'attendant'
+  | 'language'
+  | 'date'
+  | 'time'
+  | 'summary'
+  | 'editField'
+  | 'confirmQuit';
+
+export type Attendant = 'none' | 'interpreter' | 'assistant';
+
+/** What the user has entered so far (sealed at rest with the rest of the snapshot). */
+export interface Draft {
+  name?: string;
+  jobSeekerNumber?: string;
+  phone?: string;
+  phoneChanged?: boolean;
+  topic?: string;
+  attendant?: Attendant;
+  attendantLanguage?: string;
+  date?: JpDate;
+  time?: string;
+}
 
 export interface DialogueContext {
   /** Counter of questions asked; buttons carry it so stale taps can be recognised. */
   q: number;
   /** The question waiting for an answer, or null when the bot is idle. */
   asking: QuestionId | null;
-  /** The terms version being asked about. */
+  /** The terms version being asked about, and the one the user agreed to in this conversation. */
   termsVersion: string | null;
+  consentedVersion: string | null;
+  draft: Draft;
+  /** Correcting one field from the summary: return to the summary afterwards. */
+  editing: boolean;
+  datePage: number;
+  offeredDates: JpDate[];
+  hasMoreDates: boolean;
+  offeredTimes: string[];
+  /** The question to return to when the user decides not to quit after all. */
+  quitFrom: QuestionId | null;
 }
+
+/** The context an `ask` needs to render its question. */
+export type AskView = Pick<
+  DialogueContext,
+  'q' | 'termsVersion' | 'draft' | 'editing' | 'datePage' | 'offeredDates' | 'hasMoreDates' | 'offeredTimes'
+>;
 
 /** A message to send; `key` picks the copy, the rest fills it in. */
 export type Say =
-  | { key: 'welcome' | 'nextSteps' | 'declined' | 'help' | 'staleButton' | 'needTextOrButton' | 'restarted' | 'expired' }
-  | { key: 'consentRecorded'; version: string }
+  | { key: 'ask'; question: QuestionId; view: AskView; brief?: boolean; changed?: boolean }
+  | { key: 'fieldError'; field: BookingField; reason: string }
   | { key: 'termsFull'; version: string }
-  | { key: 'ask'; question: QuestionId; q: number; termsVersion: string | null; changed?: boolean; brief?: boolean };
+  | { key: 'consentRecorded'; version: string }
+  | { key: 'faq'; topic: FaqTopic }
+  | { key: 'bookings' | 'cancellationInfo' | 'existingBooking'; bookings: BookingSummary[] }
+  | { key: 'dateRefused'; date: JpDate; reason: DateRefusal }
+  | { key: 'bookingConfirmed'; booking: BookingSummary }
+  | {
+      key:
+        | 'welcome'
+        | 'declined'
+        | 'help'
+        | 'staleButton'
+        | 'needTextOrButton'
+        | 'restarted'
+        | 'expired'
+        | 'notRegistered'
+        | 'noMyPage'
+        | 'noDevice'
+        | 'phoneChangeNoted'
+        | 'dateFormatHelp'
+        | 'timeFormatHelp'
+        | 'timeTaken'
+        | 'dateFull'
+        | 'noAvailability'
+        | 'quitDone'
+        | 'refused'
+        | 'languageInvalid'
+        | 'startBooking';
+    };
 
-const facts = (event: DialogueEvent): Facts => event.facts;
+type Ev = DialogueEvent;
+type Ctx = DialogueContext;
+const factsOf = (event: Ev): Facts => event.facts;
+const textOf = (event: Ev): string => (event.type === 'TEXT' ? event.text : '');
+const valueOf = (event: Ev): string => (event.type === 'POSTBACK' ? (event.value ?? '') : '');
 
-/** The current question again (briefly), or the menu when nothing is being asked. */
-function reask({ context }: { context: DialogueContext }): Say {
-  if (context.asking === null) return { key: 'help' };
-  return { key: 'ask', question: context.asking, q: context.q, termsVersion: context.termsVersion, brief: true };
+const emptyDraft: Draft = {};
+
+function viewOf(context: Ctx): AskView {
+  const { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes } = context;
+  return { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes };
 }
 
-const showFullTerms = { type: 'say', params: ({ event }: { event: DialogueEvent }): Say => ({ key: 'termsFull', version: facts(event).terms.version }) } as const;
-const askAgain = { type: 'say', params: reask } as const;
+/** The current question again (briefly), or the menu when nothing is being asked. */
+function reask({ context }: { context: Ctx }): Say {
+  if (context.asking === null) return { key: 'help' };
+  return { key: 'ask', question: context.asking, view: viewOf(context), brief: true };
+}
+
+const timesOn = (facts: Facts, date: JpDate | undefined): string[] => facts.availability.find((d) => d.date === date)?.times ?? [];
+const isAvailable = (facts: Facts, date: JpDate | undefined, time: string | undefined) => time !== undefined && timesOn(facts, date).includes(time);
+const hasDraft = (context: Ctx) => Object.keys(context.draft).length > 0;
+
+/** Why a parsed date cannot be booked (or null if it can). */
+function refusalFor(facts: Facts, date: JpDate): DateRefusal | null {
+  if (timesOn(facts, date).length > 0) return null;
+  if (date < facts.today) return 'past';
+  if (date > facts.horizonEnd) return 'beyond';
+  return facts.unavailable[date] ?? 'full';
+}
+
+/** Entry actions of a question: bump the counter, remember what is asked, ask it. */
+function asking(question: QuestionId) {
+  return [
+    assignCtx({ q: ({ context }) => context.q + 1, asking: question }),
+    { type: 'say' as const, params: ({ context }: { context: Ctx }): Say => ({ key: 'ask', question, view: viewOf(context) }) },
+  ];
+}
+
+/** `assign` typed for this machine, for actions defined outside `createMachine`. */
+const assignCtx = (assignment: Parameters<typeof assign<Ctx, Ev, undefined, Ev, never>>[0]) => assign<Ctx, Ev, undefined, Ev, never>(assignment);
+
+const say = (params: Say) => ({ type: 'say' as const, params });
+const sayWith = (make: (args: { context: Ctx; event: Ev }) => Say) => ({ type: 'say' as const, params: make });
+const askAgain = { type: 'say' as const, params: reask };
+
+const intentIs = (intent: Intent) => ({ event }: { event: Ev }) => event.type === 'TEXT' && event.intent === intent;
+const actionIs = (action: string) => ({ event }: { event: Ev }) => event.type === 'POSTBACK' && event.action === action;
+const either = (intent: Intent, action: string) => ({ event }: { event: Ev }) =>
+  (event.type === 'TEXT' && event.intent === intent) || (event.type === 'POSTBACK' && event.action === action);
+
+/** Where "back" goes from each booking question (the summary when correcting a field). */
+const previous: Partial<Record<QuestionId, QuestionId | 'idle'>> = {
+  registered: 'idle',
+  myPage: 'registered',
+  device: 'myPage',
+  checklist: 'device',
+  name: 'checklist',
+  number: 'name',
+  phone: 'number',
+  phoneRegistered: 'phone',
+  topic: 'phoneRegistered',
+  topicSensitive: 'topic',
+  attendant: 'topic',
+  language: 'attendant',
+  date: 'attendant',
+  time: 'date',
+  summary: 'time',
+  editField: 'summary',
+};
+
+/**
+ * Transitions every booking question shares: quit (asking for confirmation once something was
+ * entered), back one step, "my booking?" and FAQ answers followed by the question again.
+ * `freeText` questions take any other text as the answer, so FAQ matching is limited there.
+ */
+function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {}) {
+  const back = previous[id] ?? 'idle';
+  const faqAllowed = ({ event }: { event: Ev }) => {
+    if (event.type !== 'TEXT' || !isFaq(event.intent)) return false;
+    if (options.freeText === 'loose') return false;
+    if (options.freeText === 'strict') return looksLikeQuestion(event.text);
+    return true;
+  };
+  return [
+    {
+      guard: ({ context, event }: { context: Ctx; event: Ev }) =>
+        (either('quit', 'nav.quit')({ event }) || intentIs('cancelBooking')({ event })) && hasDraft(context),
+      target: 'confirmQuit',
+      actions: assignCtx({ quitFrom: id }),
+    },
+    {
+      guard: ({ event }: { event: Ev }) => either('quit', 'nav.quit')({ event }) || intentIs('cancelBooking')({ event }),
+      target: 'idle',
+      actions: say({ key: 'quitDone' }),
+    },
+    {
+      guard: ({ context, event }: { context: Ctx; event: Ev }) => either('back', 'nav.back')({ event }) && context.editing && id !== 'time',
+      target: 'summary',
+    },
+    { guard: either('back', 'nav.back'), target: back },
+    {
+      guard: intentIs('checkBooking'),
+      actions: [sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })), askAgain],
+    },
+    {
+      guard: faqAllowed,
+      actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain],
+    },
+  ];
+}
+
+/** Where a correctly answered question leads: the next one, or the summary when correcting. */
+const next = (target: QuestionId) => [{ guard: ({ context }: { context: Ctx }) => context.editing, target: 'summary' }, { target }];
+
+const setDraft = (patch: (args: { context: Ctx; event: Ev }) => Draft) =>
+  assignCtx({ draft: ({ context, event }) => ({ ...context.draft, ...patch({ context, event }) }) });
+
+/** The dates for the current page of the date question. */
+const offerDates = assignCtx(({ context, event }) => {
+  const all = factsOf(event).availability.map((d) => d.date);
+  const pages = Math.max(1, Math.ceil(all.length / DATES_PER_PAGE));
+  const page = Math.min(Math.max(0, context.datePage), pages - 1);
+  const offeredDates = all.slice(page * DATES_PER_PAGE, (page + 1) * DATES_PER_PAGE);
+  return { datePage: page, offeredDates, hasMoreDates: (page + 1) * DATES_PER_PAGE < all.length };
+});
+
+const offerTimes = assignCtx({ offeredTimes: ({ context, event }) => timesOn(factsOf(event), context.draft.date) });
+
+const reset = assignCtx({ draft: emptyDraft, editing: false, datePage: 0, offeredDates: [] as JpDate[], offeredTimes: [] as string[], quitFrom: null, asking: null });
+
+const pickedDate = ({ event }: { event: Ev }): JpDate | null =>
+  event.type === 'POSTBACK' && event.action === 'date.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedDate(event.text, event.facts.today) : null;
+
+const pickedTime = ({ event }: { event: Ev }): string | null =>
+  event.type === 'POSTBACK' && event.action === 'time.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedTime(event.text, { afternoonForHoursBelow: 8 }) : null;
+
+/** Text that answers the interpreter-language question: a short name of a language. */
+function validLanguage(text: string): string | null {
+  const t = text.normalize('NFKC').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]/gu, '').replace(/\s+/gu, ' ').trim();
+  if (!t || [...t].length > 30 || /https?:|www\.|:\/\//iu.test(t) || !/\p{L}/u.test(t)) return null;
+  return t;
+}
 
 export const bookingMachine = setup({
   types: {
@@ -69,84 +309,94 @@ export const bookingMachine = setup({
     events: {} as DialogueEvent,
   },
   actions: {
-    // Intents only: the runner interprets them by name after persisting the snapshot.
+    // Intents only: the runner interprets them by name.
     say: (_, _params: Say) => {},
     recordConsent: (_, _params: { termsId: number }) => {},
-    askTerms: assign(({ context, event }) => ({
-      q: context.q + 1,
-      asking: 'terms' as const,
-      termsVersion: facts(event).terms.version,
-    })),
-    settle: assign({ asking: null }),
+    createBooking: (_, _params: { draft: Draft; termsId: number }) => {},
   },
   guards: {
-    consented: ({ event }) => facts(event).consented,
-    intentIs: ({ event }, intent: Intent) => event.type === 'TEXT' && event.intent === intent,
-    actionIs: ({ event }, action: string) => event.type === 'POSTBACK' && event.action === action,
+    consentedNow: ({ context, event }) => factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version,
   },
 }).createMachine({
   id: 'booking',
-  context: { q: 0, asking: null, termsVersion: null },
+  context: {
+    q: 0,
+    asking: null,
+    termsVersion: null,
+    consentedVersion: null,
+    draft: {},
+    editing: false,
+    datePage: 0,
+    offeredDates: [],
+    hasMoreDates: false,
+    offeredTimes: [],
+    quitFrom: null,
+  },
   initial: 'idle',
   on: {
-    // A new or returning friend always starts at the terms (Art. 6 preamble).
+    // A new or returning friend starts at the terms unless they agreed to the version in force.
     FOLLOW: [
-      { guard: 'consented', target: '.idle', actions: [{ type: 'say', params: { key: 'welcome' } }, { type: 'say', params: { key: 'help' } }] },
-      { target: '.terms', actions: { type: 'say', params: { key: 'welcome' } } },
+      { guard: 'consentedNow', target: '.idle', actions: [reset, say({ key: 'welcome' }), say({ key: 'help' })] },
+      { target: '.terms', actions: [reset, say({ key: 'welcome' })] },
     ],
-    STALE: { actions: [{ type: 'say', params: { key: 'staleButton' } }, { type: 'say', params: reask }] },
-    MEDIA: { actions: [{ type: 'say', params: { key: 'needTextOrButton' } }, { type: 'say', params: reask }] },
-    TIMEOUT: { target: '.idle', actions: { type: 'say', params: { key: 'expired' } } },
-    RESTARTED: { target: '.idle', actions: { type: 'say', params: { key: 'restarted' } } },
+    STALE: { actions: [say({ key: 'staleButton' }), askAgain] },
+    MEDIA: { actions: [say({ key: 'needTextOrButton' }), askAgain] },
+    // Timeouts bump the question counter so buttons of the expired conversation become stale.
+    TIMEOUT: { target: '.idle', actions: [reset, assign({ q: ({ context }) => context.q + 1 }), say({ key: 'expired' })] },
+    RESTARTED: { target: '.idle', actions: [reset, say({ key: 'restarted' })] },
   },
   states: {
     idle: {
-      entry: 'settle',
+      entry: reset,
       on: {
         TEXT: [
-          { guard: { type: 'intentIs', params: 'terms' }, target: 'terms', actions: showFullTerms },
-          { guard: { type: 'intentIs', params: 'book' }, target: 'startBooking' },
-          { actions: { type: 'say', params: { key: 'help' } } },
+          { guard: intentIs('book'), target: 'startBooking' },
+          { guard: intentIs('checkBooking'), actions: sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })) },
+          { guard: intentIs('cancelBooking'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
+          { guard: intentIs('quit'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
+          { guard: ({ event }) => event.type === 'TEXT' && (event.intent === 'terms' || event.intent === 'faq.terms'), actions: sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })) },
+          { guard: ({ event }) => event.type === 'TEXT' && isFaq(event.intent), actions: sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })) },
+          { actions: say({ key: 'help' }) },
         ],
         POSTBACK: [
-          { guard: { type: 'actionIs', params: 'menu.book' }, target: 'startBooking' },
-          { guard: { type: 'actionIs', params: 'menu.terms' }, target: 'terms', actions: showFullTerms },
-          { actions: { type: 'say', params: { key: 'help' } } },
+          { guard: actionIs('menu.book'), target: 'startBooking' },
+          { guard: actionIs('menu.check'), actions: sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })) },
+          { guard: actionIs('menu.cancel'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
+          { guard: actionIs('menu.terms'), actions: sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })) },
+          { actions: [say({ key: 'staleButton' }), say({ key: 'help' })] },
         ],
       },
     },
+
+    // Checks before anything personal is asked: consent to the terms in force (Art. 6
+    // preamble), no refusal (Art. 6(4)), and the number of upcoming bookings.
     startBooking: {
-      always: [{ guard: 'consented', target: 'consented' }, { target: 'terms' }],
+      always: [
+        { guard: ({ context, event }) => !(factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version), target: 'terms' },
+        { guard: ({ event }) => factsOf(event).block === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
+        { guard: ({ event }) => factsOf(event).block === 'maxActive', target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
+        { guard: ({ event }) => factsOf(event).availability.length === 0, target: 'idle', actions: say({ key: 'noAvailability' }) },
+        { target: 'registered', actions: say({ key: 'startBooking' }) },
+      ],
     },
+
     terms: {
-      // Entered only by users who have not agreed to the version in force.
       entry: [
-        'askTerms',
-        {
-          type: 'say',
-          params: ({ context, event }) => ({
-            key: 'ask',
-            question: 'terms',
-            q: context.q,
-            termsVersion: context.termsVersion,
-            changed: facts(event).consentedToEarlier,
-          }),
-        },
+        assign({ q: ({ context }) => context.q + 1, asking: 'terms' as const, termsVersion: ({ event }) => factsOf(event).terms.version }),
+        sayWith(({ context, event }) => ({ key: 'ask', question: 'terms', view: viewOf(context), changed: factsOf(event).consentedToEarlier })),
       ],
       on: {
         POSTBACK: [
-          { guard: { type: 'actionIs', params: 'terms.agree' }, target: 'consenting' },
-          { guard: { type: 'actionIs', params: 'terms.decline' }, target: 'idle', actions: { type: 'say', params: { key: 'declined' } } },
-          { guard: { type: 'actionIs', params: 'terms.full' }, actions: [showFullTerms, askAgain] },
-          { actions: [{ type: 'say', params: { key: 'staleButton' } }, askAgain] },
+          { guard: actionIs('terms.agree'), target: 'consenting' },
+          { guard: actionIs('terms.decline'), target: 'idle', actions: say({ key: 'declined' }) },
+          { guard: actionIs('terms.full'), actions: [sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })), askAgain] },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
         ],
         TEXT: [
-          { guard: { type: 'intentIs', params: 'agree' }, target: 'consenting' },
-          { guard: { type: 'intentIs', params: 'yes' }, target: 'consenting' },
-          { guard: { type: 'intentIs', params: 'decline' }, target: 'idle', actions: { type: 'say', params: { key: 'declined' } } },
-          { guard: { type: 'intentIs', params: 'no' }, target: 'idle', actions: { type: 'say', params: { key: 'declined' } } },
-          { guard: { type: 'intentIs', params: 'quit' }, target: 'idle', actions: { type: 'say', params: { key: 'declined' } } },
-          { guard: { type: 'intentIs', params: 'terms' }, actions: [showFullTerms, askAgain] },
+          { guard: ({ event }) => intentIs('agree')({ event }) || intentIs('yes')({ event }), target: 'consenting' },
+          { guard: ({ event }) => intentIs('decline')({ event }) || intentIs('no')({ event }) || intentIs('quit')({ event }), target: 'idle', actions: say({ key: 'declined' }) },
+          { guard: ({ event }) => intentIs('terms')({ event }) || intentIs('faq.terms')({ event }), actions: [sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })), askAgain] },
+          { guard: ({ event }) => event.type === 'TEXT' && isFaq(event.intent), actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain] },
           { actions: askAgain },
         ],
       },
@@ -156,20 +406,302 @@ export const bookingMachine = setup({
       // the meantime, the user is asked again about that one.
       always: [
         {
-          guard: ({ context, event }) => context.termsVersion === facts(event).terms.version,
-          target: 'consented',
+          guard: ({ context, event }) => context.termsVersion === factsOf(event).terms.version,
+          target: 'startBooking',
           actions: [
-            { type: 'recordConsent', params: ({ event }) => ({ termsId: facts(event).terms.id }) },
-            { type: 'say', params: ({ event }) => ({ key: 'consentRecorded', version: facts(event).terms.version }) },
+            { type: 'recordConsent', params: ({ event }) => ({ termsId: factsOf(event).terms.id }) },
+            assign({ consentedVersion: ({ event }) => factsOf(event).terms.version }),
+            sayWith(({ event }) => ({ key: 'consentRecorded', version: factsOf(event).terms.version })),
           ],
         },
         { target: 'terms' },
       ],
     },
-    consented: {
-      always: { target: 'idle', actions: { type: 'say', params: { key: 'nextSteps' } } },
+
+    // Eligibility (Art. 2): a "no" explains how to meet the condition instead of continuing.
+    registered: {
+      entry: asking('registered'),
+      on: {
+        TEXT: [...shared('registered'), { guard: intentIs('yes'), target: 'myPage' }, { guard: intentIs('no'), target: 'idle', actions: say({ key: 'notRegistered' }) }, { actions: askAgain }],
+        POSTBACK: [...shared('registered'), { guard: actionIs('yes'), target: 'myPage' }, { guard: actionIs('no'), target: 'idle', actions: say({ key: 'notRegistered' }) }, { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    myPage: {
+      entry: asking('myPage'),
+      on: {
+        TEXT: [...shared('myPage'), { guard: intentIs('yes'), target: 'device' }, { guard: intentIs('no'), target: 'idle', actions: say({ key: 'noMyPage' }) }, { actions: askAgain }],
+        POSTBACK: [...shared('myPage'), { guard: actionIs('yes'), target: 'device' }, { guard: actionIs('no'), target: 'idle', actions: say({ key: 'noMyPage' }) }, { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    device: {
+      entry: asking('device'),
+      on: {
+        TEXT: [...shared('device'), { guard: intentIs('yes'), target: 'checklist' }, { guard: intentIs('no'), target: 'idle', actions: say({ key: 'noDevice' }) }, { actions: askAgain }],
+        POSTBACK: [...shared('device'), { guard: actionIs('yes'), target: 'checklist' }, { guard: actionIs('no'), target: 'idle', actions: say({ key: 'noDevice' }) }, { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    // Environment checklist (Art. 5, 13), confirmed with one button.
+    checklist: {
+      entry: asking('checklist'),
+      on: {
+        TEXT: [...shared('checklist'), { guard: intentIs('yes'), target: 'name' }, { actions: askAgain }],
+        POSTBACK: [...shared('checklist'), { guard: actionIs('yes'), target: 'name' }, { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+
+    // The four fields of Art. 6(2), each validated with a specific re-prompt.
+    name: {
+      entry: asking('name'),
+      on: {
+        TEXT: [
+          ...shared('name', { freeText: 'strict' }),
+          { guard: ({ event }) => validateName(textOf(event)).ok, actions: setDraft(({ event }) => ({ name: okValue(validateName(textOf(event))) })), target: '#booking.afterName' },
+          { actions: sayWith(({ event }) => ({ key: 'fieldError', field: 'name', reason: reasonOf(validateName(textOf(event))) })) },
+        ],
+        POSTBACK: [...shared('name'), { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    afterName: { always: next('number') },
+    number: {
+      entry: asking('number'),
+      on: {
+        TEXT: [
+          { guard: ({ event }) => validateJobSeekerNumber(textOf(event)).ok, actions: setDraft(({ event }) => ({ jobSeekerNumber: okValue(validateJobSeekerNumber(textOf(event))) })), target: '#booking.afterNumber' },
+          ...shared('number', { freeText: 'strict' }),
+          { actions: sayWith(({ event }) => ({ key: 'fieldError', field: 'jobSeekerNumber', reason: reasonOf(validateJobSeekerNumber(textOf(event))) })) },
+        ],
+        POSTBACK: [...shared('number'), { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    afterNumber: { always: next('phone') },
+    phone: {
+      entry: asking('phone'),
+      on: {
+        TEXT: [
+          { guard: ({ event }) => validatePhoneNumber(textOf(event)).ok, actions: setDraft(({ event }) => ({ phone: okValue(validatePhoneNumber(textOf(event))) })), target: 'phoneRegistered' },
+          ...shared('phone', { freeText: 'strict' }),
+          { actions: sayWith(({ event }) => ({ key: 'fieldError', field: 'phone', reason: reasonOf(validatePhoneNumber(textOf(event))) })) },
+        ],
+        POSTBACK: [...shared('phone'), { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    // "Tell us if it changed" (Art. 6(2)③): a changed number is flagged for staff.
+    phoneRegistered: {
+      entry: asking('phoneRegistered'),
+      on: {
+        TEXT: [
+          ...shared('phoneRegistered'),
+          { guard: intentIs('yes'), actions: setDraft(() => ({ phoneChanged: false })), target: 'afterPhone' },
+          { guard: intentIs('no'), actions: [setDraft(() => ({ phoneChanged: true })), say({ key: 'phoneChangeNoted' })], target: 'afterPhone' },
+          { actions: askAgain },
+        ],
+        POSTBACK: [
+          ...shared('phoneRegistered'),
+          { guard: actionIs('yes'), actions: setDraft(() => ({ phoneChanged: false })), target: 'afterPhone' },
+          { guard: actionIs('no'), actions: [setDraft(() => ({ phoneChanged: true })), say({ key: 'phoneChangeNoted' })], target: 'afterPhone' },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+      },
+    },
+    afterPhone: { always: next('topic') },
+    topic: {
+      entry: asking('topic'),
+      on: {
+        TEXT: [
+          ...shared('topic', { freeText: 'loose' }),
+          {
+            guard: ({ event }) => {
+              const r = validateTopic(textOf(event));
+              return r.ok && r.sensitiveHint;
+            },
+            actions: setDraft(({ event }) => ({ topic: okValue(validateTopic(textOf(event))) })),
+            target: 'topicSensitive',
+          },
+          { guard: ({ event }) => validateTopic(textOf(event)).ok, actions: setDraft(({ event }) => ({ topic: okValue(validateTopic(textOf(event))) })), target: 'afterTopic' },
+          { actions: sayWith(({ event }) => ({ key: 'fieldError', field: 'topic', reason: reasonOf(validateTopic(textOf(event))) })) },
+        ],
+        POSTBACK: [...shared('topic'), { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    // A gentle warning about sensitive data; the user decides.
+    topicSensitive: {
+      entry: asking('topicSensitive'),
+      on: {
+        TEXT: [...shared('topicSensitive'), { guard: intentIs('yes'), target: 'afterTopic' }, { guard: intentIs('no'), target: 'topic' }, { actions: askAgain }],
+        POSTBACK: [...shared('topicSensitive'), { guard: actionIs('topic.keep'), target: 'afterTopic' }, { guard: actionIs('topic.rewrite'), target: 'topic' }, { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    afterTopic: { always: next('attendant') },
+
+    // Interpreter or assistant attending (Art. 13(1)).
+    attendant: {
+      entry: asking('attendant'),
+      on: {
+        TEXT: [
+          ...shared('attendant'),
+          { guard: ({ event }) => /通訳/u.test(textOf(event)), target: 'language' },
+          { guard: ({ event }) => /介助|付き?添/u.test(textOf(event)), actions: setDraft(() => ({ attendant: 'assistant', attendantLanguage: undefined })), target: 'afterAttendant' },
+          { guard: ({ event }) => intentIs('no')({ event }) || /^(なし|無し|いない|いません|不要|ない)$/u.test(textOf(event).trim()), actions: setDraft(() => ({ attendant: 'none', attendantLanguage: undefined })), target: 'afterAttendant' },
+          { actions: askAgain },
+        ],
+        POSTBACK: [
+          ...shared('attendant'),
+          { guard: actionIs('attendant.none'), actions: setDraft(() => ({ attendant: 'none', attendantLanguage: undefined })), target: 'afterAttendant' },
+          { guard: actionIs('attendant.interpreter'), target: 'language' },
+          { guard: actionIs('attendant.assistant'), actions: setDraft(() => ({ attendant: 'assistant', attendantLanguage: undefined })), target: 'afterAttendant' },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+      },
+    },
+    language: {
+      entry: asking('language'),
+      on: {
+        TEXT: [
+          ...shared('language', { freeText: 'loose' }),
+          { guard: ({ event }) => validLanguage(textOf(event)) !== null, actions: setDraft(({ event }) => ({ attendant: 'interpreter', attendantLanguage: validLanguage(textOf(event)) ?? '' })), target: 'afterAttendant' },
+          { actions: say({ key: 'languageInvalid' }) },
+        ],
+        POSTBACK: [...shared('language'), { actions: [say({ key: 'staleButton' }), askAgain] }],
+      },
+    },
+    afterAttendant: { always: next('date') },
+
+    // Date and time: only what the rules and the current capacity allow is offered.
+    date: {
+      entry: [offerDates, ...asking('date')],
+      always: { guard: ({ event }) => factsOf(event).availability.length === 0, target: 'idle', actions: say({ key: 'noAvailability' }) },
+      on: {
+        POSTBACK: [
+          ...shared('date'),
+          { guard: actionIs('date.more'), target: 'date', reenter: true, actions: assign({ datePage: ({ context }) => context.datePage + 1 }) },
+          { guard: actionIs('date.prev'), target: 'date', reenter: true, actions: assign({ datePage: ({ context }) => Math.max(0, context.datePage - 1) }) },
+          { guard: ({ event }) => actionIs('date.pick')({ event }) && timesOn(factsOf(event), valueOf(event)).length > 0, actions: setDraft(({ event }) => ({ date: valueOf(event), time: undefined })), target: 'time' },
+          { guard: actionIs('date.pick'), target: 'date', reenter: true, actions: sayWith(({ event }) => ({ key: 'dateRefused', date: valueOf(event), reason: refusalFor(factsOf(event), valueOf(event)) ?? 'full' })) },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+        TEXT: [
+          ...shared('date'),
+          { guard: ({ event }) => { const d = pickedDate({ event }); return d !== null && refusalFor(factsOf(event), d) === null; }, actions: setDraft(({ event }) => ({ date: pickedDate({ event }) ?? '', time: undefined })), target: 'time' },
+          { guard: ({ event }) => pickedDate({ event }) !== null, target: 'date', reenter: true, actions: sayWith(({ event }) => { const d = pickedDate({ event }) ?? ''; return { key: 'dateRefused', date: d, reason: refusalFor(factsOf(event), d) ?? 'full' }; }) },
+          { actions: [say({ key: 'dateFormatHelp' }), askAgain] },
+        ],
+      },
+    },
+    time: {
+      entry: [offerTimes, ...asking('time')],
+      always: { guard: ({ context }) => context.offeredTimes.length === 0, target: 'date', actions: say({ key: 'dateFull' }) },
+      on: {
+        POSTBACK: [
+          ...shared('time'),
+          { guard: ({ context, event }) => actionIs('time.pick')({ event }) && isAvailable(factsOf(event), context.draft.date, valueOf(event)), actions: setDraft(({ event }) => ({ time: valueOf(event) })), target: 'summary' },
+          { guard: actionIs('time.pick'), target: 'time', reenter: true, actions: say({ key: 'timeTaken' }) },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+        TEXT: [
+          ...shared('time'),
+          { guard: ({ context, event }) => isAvailable(factsOf(event), context.draft.date, pickedTime({ event }) ?? undefined), actions: setDraft(({ event }) => ({ time: pickedTime({ event }) ?? '' })), target: 'summary' },
+          { guard: ({ event }) => pickedTime({ event }) !== null, target: 'time', reenter: true, actions: say({ key: 'timeTaken' }) },
+          { actions: [say({ key: 'timeFormatHelp' }), askAgain] },
+        ],
+      },
+    },
+
+    // Summary: confirm, correct one field, or stop.
+    summary: {
+      entry: [assign({ editing: false }), ...asking('summary')],
+      on: {
+        POSTBACK: [
+          ...shared('summary'),
+          { guard: actionIs('summary.confirm'), target: 'confirming' },
+          { guard: actionIs('summary.edit'), target: 'editField' },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+        TEXT: [
+          ...shared('summary'),
+          { guard: ({ event }) => intentIs('yes')({ event }) || intentIs('book')({ event }), target: 'confirming' },
+          { guard: ({ event }) => /修正|訂正|直す|なおす|変更/u.test(textOf(event)), target: 'editField' },
+          { actions: askAgain },
+        ],
+      },
+    },
+    confirming: {
+      always: [
+        { guard: ({ context, event }) => !(factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version), target: 'terms' },
+        { guard: ({ event }) => factsOf(event).block === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
+        { guard: ({ event }) => factsOf(event).block === 'maxActive', target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
+        { guard: ({ context, event }) => !isAvailable(factsOf(event), context.draft.date, context.draft.time), target: 'time', actions: say({ key: 'timeTaken' }) },
+        { target: 'creating', actions: { type: 'createBooking', params: ({ context, event }) => ({ draft: context.draft, termsId: factsOf(event).terms.id }) } },
+      ],
+    },
+    // Waiting for the runner's answer to createBooking, within the same turn.
+    creating: {
+      on: {
+        BOOKING_CREATED: { target: 'idle', actions: sayWith(({ event }) => ({ key: 'bookingConfirmed', booking: event.type === 'BOOKING_CREATED' ? event.booking : { id: '', date: '', time: '' } })) },
+        BOOKING_FAILED: [
+          { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'full', target: 'time', actions: say({ key: 'timeTaken' }) },
+          { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
+          { target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
+        ],
+      },
+    },
+    editField: {
+      entry: asking('editField'),
+      on: {
+        POSTBACK: [
+          ...shared('editField'),
+          { guard: actionIs('edit.name'), target: 'name', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.number'), target: 'number', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.phone'), target: 'phone', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.topic'), target: 'topic', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.attendant'), target: 'attendant', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.datetime'), target: 'date', actions: assign({ editing: true }) },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+        TEXT: [
+          ...shared('editField'),
+          { guard: ({ event }) => /名前|氏名/u.test(textOf(event)), target: 'name', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /求職番号|番号/u.test(textOf(event)) && !/電話/u.test(textOf(event)), target: 'number', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /電話/u.test(textOf(event)), target: 'phone', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /相談内容|内容/u.test(textOf(event)), target: 'topic', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /通訳|介助/u.test(textOf(event)), target: 'attendant', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /日時|日付|時間|日にち/u.test(textOf(event)), target: 'date', actions: assign({ editing: true }) },
+          { actions: askAgain },
+        ],
+      },
+    },
+    confirmQuit: {
+      entry: asking('confirmQuit'),
+      on: {
+        TEXT: [
+          { guard: ({ event }) => intentIs('yes')({ event }) || intentIs('quit')({ event }), target: 'idle', actions: say({ key: 'quitDone' }) },
+          { guard: ({ event }) => intentIs('no')({ event }) || intentIs('back')({ event }), target: 'resume' },
+          { actions: askAgain },
+        ],
+        POSTBACK: [
+          { guard: actionIs('quit.yes'), target: 'idle', actions: say({ key: 'quitDone' }) },
+          { guard: actionIs('quit.no'), target: 'resume' },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+      },
+    },
+    // Back to the question the user was answering when they asked to quit.
+    resume: {
+      always: (
+        ['registered', 'myPage', 'device', 'checklist', 'name', 'number', 'phone', 'phoneRegistered', 'topic', 'topicSensitive', 'attendant', 'language', 'date', 'time', 'summary', 'editField'] as const
+      )
+        .map((id) => ({ guard: ({ context }: { context: Ctx }) => context.quitFrom === id, target: id as string }))
+        .concat([{ guard: () => true, target: 'summary' }]),
     },
   },
 });
+
+function okValue<T>(result: { ok: true; value: T } | { ok: false }): T {
+  if (!result.ok) throw new Error('okValue on a failed validation');
+  return result.value;
+}
+
+function reasonOf(result: { ok: true } | { ok: false; reason: string }): string {
+  return result.ok ? 'bad-format' : result.reason;
+}
 
 export type BookingMachine = typeof bookingMachine;

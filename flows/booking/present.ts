@@ -1,50 +1,83 @@
 /**
  * Turns the machine's `say` intents into LINE messages: copy from copy.ts, office facts from
- * the configuration, and buttons whose postback data carries the question counter.
+ * the configuration, buttons whose postback data carries the question counter, and quick
+ * replies or Flex bubbles where they help — always with a text fallback (`altText`).
  */
 import type { messagingApi } from '@line/bot-sdk';
 import { copy } from './copy.ts';
-import type { Say } from './machine.ts';
+import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
-import { fitToOneCall, postbackAction, splitText, text, truncate, limits } from '../../src/line/messages.ts';
-import type { Message } from '../../src/line/messages.ts';
+import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
+import type { Message, Action } from '../../src/line/messages.ts';
+import { fieldErrorMessage, formatPhoneForDisplay, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
+import type { BookingField } from '../../src/domain/booking-fields.ts';
 
 export interface PresentContext {
   officeName: string;
   officePhone: string;
   officePhoneHours: string;
+  /** Idle minutes before a conversation expires, and other numbers quoted in messages. */
+  idleMinutes: number;
+  horizonDays: number;
+  maxActiveBookings: number;
   /** Full text of a terms version, by label. */
   termsText(version: string): string | undefined;
 }
 
-function fill(template: string, ctx: PresentContext, values: Record<string, string> = {}): string {
-  const all: Record<string, string> = { office: ctx.officeName, phone: ctx.officePhone, hours: ctx.officePhoneHours, ...values };
+export type OfficeFacts = Omit<PresentContext, 'termsText'>;
+
+function fill(template: string, ctx: OfficeFacts, values: Record<string, string> = {}): string {
+  const all: Record<string, string> = {
+    office: ctx.officeName,
+    phone: ctx.officePhone,
+    hours: ctx.officePhoneHours,
+    minutes: String(ctx.idleMinutes),
+    horizon: String(ctx.horizonDays),
+    max: String(ctx.maxActiveBookings),
+    ...values,
+  };
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => all[key] ?? whole);
 }
 
-const button = (label: string, action: string, q: number, style: 'primary' | 'secondary' | 'link' = 'secondary'): messagingApi.FlexButton => ({
+/** 2026-12-02 → 12月2日(水); with the year when `withYear`. */
+export function formatDate(date: string, withYear = false): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const weekday = copy.weekdays[new Date(Date.UTC(y, m - 1, d)).getUTCDay()] ?? '';
+  return `${withYear ? `${y}年` : ''}${m}月${d}日(${weekday})`;
+}
+
+/** 10:00 → 10:00〜10:30 */
+export function formatSlot(time: string, minutes = 30): string {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  const end = h * 60 + m + minutes;
+  return `${time}〜${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}`;
+}
+
+export const formatWhen = (b: { date: string; time: string }) => `${formatDate(b.date, true)} ${formatSlot(b.time)}`;
+
+const pb = (label: string, action: string, q: number, value?: string) => postbackAction(label, encodePostback({ action, question: q, value }));
+
+const nav = (q: number): Action[] => [pb(copy.buttons.back, 'nav.back', q), pb(copy.buttons.quit, 'nav.quit', q)];
+
+const flexButton = (action: messagingApi.Action, style: 'primary' | 'secondary' | 'link' = 'secondary'): messagingApi.FlexButton => ({
   type: 'button',
   style,
   height: 'sm',
-  action: postbackAction(label, encodePostback({ action, question: q })),
+  action,
 });
 
 const menuQuickReplies = (q: number) => [
-  postbackAction(copy.buttons.book, encodePostback({ action: 'menu.book', question: q })),
-  postbackAction(copy.buttons.checkBooking, encodePostback({ action: 'menu.check', question: q })),
-  postbackAction(copy.buttons.cancelHelp, encodePostback({ action: 'menu.cancel', question: q })),
-  postbackAction(copy.buttons.terms, encodePostback({ action: 'menu.terms', question: q })),
+  pb(copy.buttons.book, 'menu.book', q),
+  pb(copy.buttons.checkBooking, 'menu.check', q),
+  pb(copy.buttons.cancelHelp, 'menu.cancel', q),
+  pb(copy.buttons.terms, 'menu.terms', q),
 ];
 
-function termsQuestion(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Message[] {
-  const version = say.termsVersion ?? '';
-  const question = fill(say.changed ? copy.termsChangedQuestion : copy.termsQuestion, ctx, { version });
-  const actions = [
-    postbackAction(copy.buttons.agree, encodePostback({ action: 'terms.agree', question: say.q })),
-    postbackAction(copy.buttons.decline, encodePostback({ action: 'terms.decline', question: say.q })),
-    postbackAction(copy.buttons.readFull, encodePostback({ action: 'terms.full', question: say.q })),
-  ];
-  if (say.brief) return [text(fill(copy.termsPleaseChoose, ctx), actions)];
+function termsQuestion(view: AskView, ctx: OfficeFacts, brief: boolean, changed: boolean): Message[] {
+  const version = view.termsVersion ?? '';
+  const question = fill(changed ? copy.termsChangedQuestion : copy.termsQuestion, ctx, { version });
+  const actions = [pb(copy.buttons.agree, 'terms.agree', view.q), pb(copy.buttons.decline, 'terms.decline', view.q), pb(copy.buttons.readFull, 'terms.full', view.q)];
+  if (brief) return [text(fill(copy.termsPleaseChoose, ctx), actions)];
   const bubble: messagingApi.FlexBubble = {
     type: 'bubble',
     header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: copy.termsSummaryTitle, weight: 'bold', wrap: true }] },
@@ -58,37 +91,175 @@ function termsQuestion(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): 
         { type: 'text', text: question, wrap: true, size: 'sm' },
       ],
     },
-    footer: {
-      type: 'box',
-      layout: 'vertical',
-      spacing: 'sm',
-      contents: [
-        button(copy.buttons.agree, 'terms.agree', say.q, 'primary'),
-        button(copy.buttons.decline, 'terms.decline', say.q),
-        button(copy.buttons.readFull, 'terms.full', say.q, 'link'),
-      ],
-    },
+    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : i === 2 ? 'link' : 'secondary')) },
   };
   const altText = truncate(`${copy.termsSummaryTitle}\n${copy.termsSummary}\n${question}`, limits.flexAltText);
   return [{ type: 'flex', altText, contents: bubble }];
 }
 
+function attendantText(view: AskView): string {
+  const { attendant, attendantLanguage } = view.draft;
+  if (attendant === 'interpreter') return fill(copy.summaryLabels.attendantInterpreter, {} as OfficeFacts, { language: attendantLanguage ?? '' });
+  if (attendant === 'assistant') return copy.summaryLabels.attendantAssistant;
+  return copy.summaryLabels.attendantNone;
+}
+
+/** The booking summary: a Flex bubble with the fields (phone and number masked). */
+function summary(view: AskView): Message[] {
+  const d = view.draft;
+  const L = copy.summaryLabels;
+  const rows: Array<[string, string]> = [
+    [L.when, d.date && d.time ? formatWhen({ date: d.date, time: d.time }) : ''],
+    [L.name, d.name ?? ''],
+    [L.number, d.jobSeekerNumber ? maskJobSeekerNumber(d.jobSeekerNumber) : ''],
+    [L.phone, `${d.phone ? maskPhone(d.phone) : ''}${d.phoneChanged ? L.phoneChanged : ''}`],
+    [L.topic, truncate(d.topic ?? '', 300)],
+    [L.attendant, attendantText(view)],
+  ];
+  const actions = [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)];
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: L.title, weight: 'bold' }] },
+    body: {
+      type: 'box',
+      layout: 'vertical',
+      spacing: 'sm',
+      contents: rows.map(([label, value]) => ({
+        type: 'box',
+        layout: 'vertical',
+        contents: [
+          { type: 'text', text: label, size: 'xs', color: '#888888' },
+          { type: 'text', text: value || '-', size: 'sm', wrap: true },
+        ],
+      })),
+    },
+    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : 'secondary')) },
+  };
+  const altText = truncate(`${L.title}\n${rows.map(([l, v]) => `${l}：${v}`).join('\n')}`, limits.flexAltText);
+  return [{ type: 'flex', altText, contents: bubble }, text(copy.briefQuestions.summary, [...actions, pb(copy.buttons.back, 'nav.back', view.q)])];
+}
+
+/** The free times of one date as a Flex bubble of buttons, four to a row. */
+function timeQuestion(view: AskView, ctx: OfficeFacts): Message[] {
+  if (view.offeredTimes.length === 0 || !view.draft.date) return [];
+  const heading = fill(copy.questions.time, ctx, { date: formatDate(view.draft.date) });
+  const rows: messagingApi.FlexComponent[] = [];
+  for (let i = 0; i < view.offeredTimes.length; i += 4) {
+    rows.push({
+      type: 'box',
+      layout: 'horizontal',
+      spacing: 'sm',
+      contents: view.offeredTimes.slice(i, i + 4).map((t) => ({ ...flexButton(pb(t, 'time.pick', view.q, t)), flex: 1 })),
+    });
+  }
+  // Fill the last row so buttons keep the same width.
+  const last = rows.at(-1);
+  if (last && last.type === 'box') while (last.contents.length < 4) last.contents.push({ type: 'filler' });
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: [{ type: 'text', text: heading, wrap: true, size: 'sm' }, ...rows] },
+  };
+  const altText = truncate(`${heading}\n${view.offeredTimes.join(' / ')}`, limits.flexAltText);
+  return [{ type: 'flex', altText, contents: bubble }, text(copy.briefQuestions.time, [pb(copy.buttons.otherDate, 'nav.back', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)])];
+}
+
+function dateQuestion(view: AskView, brief: boolean): Message[] {
+  if (view.offeredDates.length === 0) return [];
+  const items: Action[] = view.offeredDates.map((d) => pb(formatDate(d), 'date.pick', view.q, d));
+  if (view.hasMoreDates) items.push(pb(copy.buttons.moreDates, 'date.more', view.q));
+  if (view.datePage > 0) items.push(pb(copy.buttons.prevDates, 'date.prev', view.q));
+  items.push(...nav(view.q));
+  const intro = brief ? copy.briefQuestions.date : view.datePage > 0 ? copy.questions.dateLaterPage : copy.questions.date;
+  const list = view.offeredDates.map((d) => `・${formatDate(d)}`).join('\n');
+  return [text(`${intro}\n${list}`, items)];
+}
+
+function question(say: Extract<Say, { key: 'ask' }>, ctx: OfficeFacts): Message[] {
+  const { view, question: id } = say;
+  const brief = say.brief ?? false;
+  const prompt = (key: Exclude<QuestionId, 'terms'>) => (brief ? copy.briefQuestions[key] : copy.questions[key]);
+  const yesNo = [pb(copy.buttons.yes, 'yes', view.q), pb(copy.buttons.no, 'no', view.q)];
+  switch (id) {
+    case 'terms':
+      return termsQuestion(view, ctx, brief, say.changed ?? false);
+    case 'registered':
+    case 'myPage':
+    case 'device':
+      return [text(prompt(id), [...yesNo, ...nav(view.q)])];
+    case 'checklist':
+      return [text(prompt(id), [pb(copy.buttons.checked, 'yes', view.q), ...nav(view.q)])];
+    case 'name':
+    case 'number':
+    case 'phone':
+    case 'topic':
+    case 'language':
+      return [text(prompt(id), nav(view.q))];
+    case 'phoneRegistered':
+      return [text(fill(prompt(id), ctx, { phone: view.draft.phone ? formatPhoneForDisplay(view.draft.phone) : '' }), [pb(copy.buttons.samePhone, 'yes', view.q), pb(copy.buttons.changedPhone, 'no', view.q), ...nav(view.q)])];
+    case 'topicSensitive':
+      return [text(`${brief ? '' : `${sensitiveTopicNotice}\n`}${prompt(id)}`, [pb(copy.buttons.keepTopic, 'topic.keep', view.q), pb(copy.buttons.rewriteTopic, 'topic.rewrite', view.q), ...nav(view.q)])];
+    case 'attendant':
+      return [text(prompt(id), [pb(copy.buttons.attendantNone, 'attendant.none', view.q), pb(copy.buttons.attendantInterpreter, 'attendant.interpreter', view.q), pb(copy.buttons.attendantAssistant, 'attendant.assistant', view.q), ...nav(view.q)])];
+    case 'date':
+      return dateQuestion(view, brief);
+    case 'time':
+      return timeQuestion(view, ctx);
+    case 'summary':
+      return brief ? [text(prompt(id), [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), ...nav(view.q)])] : summary(view);
+    case 'editField':
+      return [
+        text(prompt(id), [
+          pb(copy.buttons.editName, 'edit.name', view.q),
+          pb(copy.buttons.editNumber, 'edit.number', view.q),
+          pb(copy.buttons.editPhone, 'edit.phone', view.q),
+          pb(copy.buttons.editTopic, 'edit.topic', view.q),
+          pb(copy.buttons.editAttendant, 'edit.attendant', view.q),
+          pb(copy.buttons.editDatetime, 'edit.datetime', view.q),
+          pb(copy.buttons.back, 'nav.back', view.q),
+        ]),
+      ];
+    case 'confirmQuit':
+      return [text(prompt(id), [pb(copy.buttons.quitYes, 'quit.yes', view.q), pb(copy.buttons.quitNo, 'quit.no', view.q)])];
+  }
+}
+
+const bookingLines = (bookings: BookingSummary[]) => bookings.map((b) => `・${formatWhen(b)}`).join('\n');
+
 /** Renders one intent. `q` is the conversation's current question counter (for menus). */
 function render(say: Say, ctx: PresentContext, q: number): Message[] {
   switch (say.key) {
     case 'ask':
-      return termsQuestion(say, ctx);
+      return question(say, ctx);
     case 'termsFull': {
-      const body = ctx.termsText(say.version) ?? '';
-      const chunks = splitText(body, 2500);
+      const chunks = splitText(ctx.termsText(say.version) ?? '', 2500);
       return [text(fill(copy.termsFullIntro, ctx, { version: say.version })), ...chunks.map((chunk) => text(chunk))];
     }
     case 'consentRecorded':
       return [text(fill(copy.consentRecorded, ctx, { version: say.version }))];
+    case 'fieldError':
+      return [text(fieldErrorMessage(say.field, say.reason as never, { maxLength: 400 } as never) as string, nav(q))];
+    case 'faq':
+      return [text(copy.faq[say.topic])];
+    case 'bookings':
+      return [text(say.bookings.length ? `${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : copy.noBookings)];
+    case 'cancellationInfo':
+      return [text(`${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`)];
+    case 'existingBooking':
+      return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`)];
+    case 'dateRefused':
+      return [text(`${fill(copy.dateRefused[say.reason], ctx, { date: formatDate(say.date) })}${copy.dateRefusedNext}`)];
+    case 'bookingConfirmed':
+      return [text(fill(copy.bookingConfirmed, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q))];
     case 'help':
       return [text(fill(copy.help, ctx), menuQuickReplies(q))];
-    case 'nextSteps':
-      return [text(fill(copy.nextSteps, ctx), menuQuickReplies(q))];
+    case 'declined':
+    case 'quitDone':
+    case 'notRegistered':
+    case 'noMyPage':
+    case 'noDevice':
+    case 'noAvailability':
+    case 'refused':
+      return [text(fill(copy[say.key], ctx), menuQuickReplies(q))];
     default:
       return [text(fill(copy[say.key], ctx))];
   }
@@ -99,4 +270,6 @@ export function present(says: Say[], ctx: PresentContext, q: number): Message[] 
   return fitToOneCall(says.flatMap((say) => render(say, ctx, q)));
 }
 
-export const systemErrorText = (office: Omit<PresentContext, 'termsText'>): string => fill(copy.systemError, { ...office, termsText: () => undefined });
+export const systemErrorText = (office: OfficeFacts): string => fill(copy.systemError, office);
+
+export type { BookingField };

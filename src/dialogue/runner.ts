@@ -2,22 +2,27 @@
  * Runs one turn of the booking dialogue for one user, inside the caller's transaction:
  * restore the stored snapshot (or start fresh, politely, if it came from another flow version
  * or has expired), gather the facts the pure machine needs, compute the transition, perform
- * the domain effects (consent, …) and persist the new snapshot. The replies are returned, not
- * sent: the caller sends them only after the transaction has committed.
+ * the domain effects (consent, booking) and persist the new snapshot. The replies are returned,
+ * not sent: the caller sends them only after the transaction has committed.
  */
 import { initialTransition, transition } from 'xstate';
-import type { AnyMachineSnapshot } from 'xstate';
 import type { Prisma } from '../generated/prisma/client.ts';
+import type { Config } from '../config.ts';
 import { bookingMachine, FLOW_VERSION } from '../../flows/booking/machine.ts';
-import type { DialogueEvent, Facts, Say } from '../../flows/booking/machine.ts';
+import type { DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';
 import { present } from '../../flows/booking/present.ts';
-import type { PresentContext } from '../../flows/booking/present.ts';
+import type { OfficeFacts } from '../../flows/booking/present.ts';
 import type { Message } from '../line/messages.ts';
 import { consentState, recordConsent, termsInForce, termsText } from '../db/repositories.ts';
 import { loadConversation, saveConversation } from './conversation-store.ts';
 import type { StateSealer } from './conversation-store.ts';
+import type { FieldCipher } from '../crypto/field-cipher.ts';
+import { loadOfficeCalendar } from '../office-days.ts';
+import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf } from '../rules/index.ts';
+import type { OfficeCalendarConfig } from '../rules/index.ts';
+import { createBooking, isRefused, takenSeats, upcomingBookings } from '../booking/bookings.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput =
@@ -27,23 +32,50 @@ export type UserInput =
   | { type: 'media'; kind: string };
 
 export interface DialogueDeps {
-  idleMinutes: number;
+  config: Config;
+  cipher: FieldCipher;
   sealer: StateSealer;
-  office: Omit<PresentContext, 'termsText'>;
+  office: OfficeFacts;
 }
 
 export interface TurnResult {
   messages: Message[];
   /** The state the conversation is in after the turn (for logs and tests). */
   state: unknown;
+  /** Things the operator should know (e.g. the holiday data ends inside the horizon). */
+  warnings: string[];
 }
 
 type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 
-async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date): Promise<Facts> {
+/** Everything the machine may need this turn; a few small queries, one horizon computation. */
+async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig) {
   const terms = await termsInForce(tx, now);
   const consent = await consentState(tx, userId, terms.id);
-  return { now: now.toISOString(), terms: { id: terms.id, version: terms.version }, ...consent };
+  const bookings = await upcomingBookings(tx, userId, now, calendar.slotMinutes);
+  const refused = await isRefused(tx, userId);
+  const taken = await takenSeats(tx, now);
+  const horizon = bookableSlots(now, calendar, taken);
+  const today = tokyoDateOf(now);
+  const horizonEnd = addDays(today, calendar.horizonDays);
+  const available = new Set(horizon.days.map((d) => d.date));
+  const unavailable: Record<string, DateRefusal> = {};
+  for (let date = today; date <= horizonEnd; date = addDays(date, 1)) {
+    if (available.has(date)) continue;
+    unavailable[date] = !dayInfo(date, calendar).open ? 'closed' : isBookableDate(date, now, calendar) ? 'full' : 'deadline';
+  }
+  const facts: Facts = {
+    now: now.toISOString(),
+    today,
+    terms: { id: terms.id, version: terms.version },
+    ...consent,
+    block: refused ? 'refused' : bookings.length >= deps.config.MAX_ACTIVE_BOOKINGS ? 'maxActive' : null,
+    bookings,
+    availability: horizon.days.map((d) => ({ date: d.date, times: [...d.starts] })),
+    unavailable,
+    horizonEnd,
+  };
+  return { facts, warnings: [...horizon.warnings] };
 }
 
 /** Restores a stored state, or null if it does not fit the current machine. */
@@ -81,20 +113,38 @@ export async function runDialogueTurn(
   deps: DialogueDeps,
 ): Promise<TurnResult> {
   const stored = await loadConversation(tx, userId, deps.sealer);
-  const facts = await gatherFacts(tx, userId, now);
+  const calendar = await loadOfficeCalendar(tx, deps.config, now);
+  let { facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar);
   const says: Say[] = [];
-  const effects: Array<{ type: string; params?: unknown }> = [];
 
-  const step = (snapshot: Snapshot, event: DialogueEvent): Snapshot => {
+  // Applies one event, then performs the effects it asked for; effects that answer back
+  // (createBooking) feed their outcome into the machine within the same turn.
+  const step = async (snapshot: Snapshot, event: DialogueEvent): Promise<Snapshot> => {
     const [next, actions] = transition(bookingMachine, snapshot, event);
+    let current = next as Snapshot;
     for (const action of actions) {
-      if (action.type === 'say') says.push(action.params as Say);
-      else effects.push({ type: action.type, params: action.params });
+      if (action.type === 'say') {
+        says.push(action.params as Say);
+      } else if (action.type === 'recordConsent') {
+        await recordConsent(tx, userId, (action.params as { termsId: number }).termsId, now);
+      } else if (action.type === 'createBooking') {
+        const { draft, termsId } = action.params as { draft: Draft; termsId: number };
+        const result = await createBooking(tx, { userId, draft, termsVersionId: termsId }, now, {
+          cipher: deps.cipher,
+          calendar,
+          maxActiveBookings: deps.config.MAX_ACTIVE_BOOKINGS,
+        });
+        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar));
+        const outcome: DialogueEvent = result.ok
+          ? { type: 'BOOKING_CREATED', booking: result.booking, facts }
+          : { type: 'BOOKING_FAILED', reason: result.reason === 'incomplete' ? 'full' : result.reason, facts };
+        current = await step(current, outcome);
+      }
     }
-    return next;
+    return current;
   };
 
-  let snapshot: Snapshot = initialTransition(bookingMachine)[0];
+  let snapshot: Snapshot = initialTransition(bookingMachine)[0] as Snapshot;
   if (stored) {
     const restored = stored.flowVersion === FLOW_VERSION ? restore(stored.state) : null;
     const wasIdle = stored.state.value === 'idle';
@@ -103,18 +153,14 @@ export async function runDialogueTurn(
       // Timeouts are events (XState does not persist timers): an expired, unfinished
       // conversation is closed before the new input is applied.
       if (!restored.matches('idle') && stored.expiresAt.getTime() <= now.getTime()) {
-        snapshot = step(snapshot, { type: 'TIMEOUT', facts });
+        snapshot = await step(snapshot, { type: 'TIMEOUT', facts });
       }
     } else if (!wasIdle && input.type !== 'follow') {
-      snapshot = step(snapshot, { type: 'RESTARTED', facts });
+      snapshot = await step(snapshot, { type: 'RESTARTED', facts });
     }
   }
 
-  snapshot = step(snapshot, toEvent(input, snapshot, facts));
-
-  for (const effect of effects) {
-    await performEffect(tx, userId, effect, now);
-  }
+  snapshot = await step(snapshot, toEvent(input, snapshot, facts));
 
   await saveConversation(
     tx,
@@ -123,7 +169,7 @@ export async function runDialogueTurn(
     {
       flowVersion: FLOW_VERSION,
       state: { value: snapshot.value, context: snapshot.context },
-      expiresAt: new Date(now.getTime() + deps.idleMinutes * 60_000),
+      expiresAt: new Date(now.getTime() + deps.config.CONVERSATION_IDLE_MINUTES * 60_000),
     },
     deps.sealer,
   );
@@ -131,20 +177,5 @@ export async function runDialogueTurn(
   const version = facts.terms.version;
   const fullText = says.some((s) => s.key === 'termsFull') ? await termsText(tx, version) : undefined;
   const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined) }, snapshot.context.q);
-  return { messages, state: snapshot.value };
+  return { messages, state: snapshot.value, warnings };
 }
-
-async function performEffect(tx: Prisma.TransactionClient, userId: string, effect: { type: string; params?: unknown }, now: Date): Promise<void> {
-  switch (effect.type) {
-    case 'recordConsent': {
-      const { termsId } = effect.params as { termsId: number };
-      await recordConsent(tx, userId, termsId, now);
-      return;
-    }
-    default:
-      // assign and other built-in actions come through as well; they have no outside effect.
-      return;
-  }
-}
-
-export type { AnyMachineSnapshot };

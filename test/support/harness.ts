@@ -21,6 +21,8 @@ export { lineUserId };
 
 export const CHANNEL_SECRET = 'test-channel-secret';
 export const CHANNEL_TOKEN = 'test-channel-access-token';
+/** A fixed 32-byte key for personal fields in tests. */
+export const FIELD_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function sign(body: string, secret = CHANNEL_SECRET): string {
   return createHmac('sha256', secret).update(body).digest('base64');
@@ -60,6 +62,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LINE_API_BASE_URL: line.baseURL,
     DATA_DIR: database.dataDir,
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    FIELD_ENCRYPTION_KEY: FIELD_KEY,
     LOG_LEVEL: 'debug',
     NODE_ENV: 'test',
     ...options.env,

@@ -1,0 +1,96 @@
+/**
+ * Bookings: what is taken, what a user holds, and the atomic creation of a booking. A booking
+ * claims one seat (1..capacity) of its slot through the slot_seats primary key, with
+ * INSERT … ON CONFLICT DO NOTHING, so two users choosing the last place at the same moment
+ * cannot both get it — on PGlite and on PostgreSQL, in one instance or several — and the
+ * losing transaction is not aborted (it simply sees that no seat was free).
+ */
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Db } from '../db/repositories.ts';
+import type { FieldCipher } from '../crypto/field-cipher.ts';
+import { slotsOn, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
+import type { OfficeCalendarConfig, TakenByDate } from '../rules/index.ts';
+import type { Draft, BookingSummary } from '../../flows/booking/machine.ts';
+import { scheduleReminder } from '../lifecycle/reminders.ts';
+
+/** Places taken per date and start time, from today on (what the rules subtract). */
+export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
+  const rows = await db.slotSeat.groupBy({ by: ['date', 'startTime'], where: { date: { gte: tokyoDateOf(now) } }, _count: { _all: true } });
+  const taken: Record<string, Record<string, number>> = {};
+  for (const row of rows) (taken[row.date] ??= {})[row.startTime] = row._count._all;
+  return taken;
+}
+
+/** The user's confirmed bookings that have not ended yet, soonest first. */
+export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<BookingSummary[]> {
+  const rows = await db.booking.findMany({
+    where: { userId, status: 'confirmed', startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
+    orderBy: { startsAt: 'asc' },
+    select: { id: true, date: true, startTime: true },
+  });
+  return rows.map((r) => ({ id: r.id, date: r.date, time: r.startTime }));
+}
+
+/** Whether bookings are refused for the user (Art. 6(4) threshold or a staff decision). */
+export async function isRefused(db: Db, userId: string): Promise<boolean> {
+  const user = await db.lineUser.findUnique({ where: { id: userId }, select: { refusedAt: true } });
+  return user?.refusedAt != null;
+}
+
+export type CreateBookingResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'full' | 'refused' | 'maxActive' | 'incomplete' };
+
+export interface CreateBookingDeps {
+  cipher: FieldCipher;
+  calendar: OfficeCalendarConfig;
+  maxActiveBookings: number;
+}
+
+/**
+ * Creates a confirmed booking from a complete draft, inside the caller's transaction (which
+ * holds the user's advisory lock): re-checks every rule at `now`, claims a seat, stores the
+ * personal fields encrypted, and schedules the day-before reminder.
+ */
+export async function createBooking(
+  tx: Prisma.TransactionClient,
+  input: { userId: string; draft: Draft; termsVersionId: number },
+  now: Date,
+  deps: CreateBookingDeps,
+): Promise<CreateBookingResult> {
+  const { draft, userId } = input;
+  const { name, jobSeekerNumber, phone, topic, date, time } = draft;
+  if (!name || !jobSeekerNumber || !phone || !topic || !date || !time) return { ok: false, reason: 'incomplete' };
+  if (await isRefused(tx, userId)) return { ok: false, reason: 'refused' };
+  if ((await upcomingBookings(tx, userId, now, deps.calendar.slotMinutes)).length >= deps.maxActiveBookings) return { ok: false, reason: 'maxActive' };
+  const taken = await takenSeats(tx, now);
+  if (!slotsOn(date, now, deps.calendar, taken[date]).includes(time)) return { ok: false, reason: 'full' };
+
+  const startsAt = tokyoInstant(date, time);
+  const booking = await tx.booking.create({
+    data: {
+      userId,
+      date,
+      startTime: time,
+      startsAt,
+      status: 'confirmed',
+      nameEnc: deps.cipher.encrypt(name),
+      jobSeekerNumberEnc: deps.cipher.encrypt(jobSeekerNumber),
+      phoneEnc: deps.cipher.encrypt(phone),
+      phoneChanged: draft.phoneChanged ?? false,
+      topicEnc: deps.cipher.encrypt(topic),
+      attendant: draft.attendant ?? 'none',
+      attendantLanguage: draft.attendant === 'interpreter' ? (draft.attendantLanguage ?? null) : null,
+      termsVersionId: input.termsVersionId,
+      createdAt: now,
+    },
+    select: { id: true, userId: true, date: true, startTime: true, startsAt: true },
+  });
+  for (let seat = 1; seat <= deps.calendar.capacityPerSlot; seat++) {
+    const claimed = await tx.slotSeat.createMany({ data: [{ date, startTime: time, seat, bookingId: booking.id }], skipDuplicates: true });
+    if (claimed.count === 1) {
+      await scheduleReminder(tx, booking, deps.calendar, now);
+      return { ok: true, booking: { id: booking.id, date, time } };
+    }
+  }
+  await tx.booking.delete({ where: { id: booking.id } });
+  return { ok: false, reason: 'full' };
+}

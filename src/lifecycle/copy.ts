@@ -1,0 +1,154 @@
+/**
+ * Everything the bot pushes after a booking is confirmed (reminder, cancellation, no-show) and
+ * what it says to a user whose bookings are refused, in one place, so the office can review and
+ * change the wording without reading any logic. `{office}`, `{phone}`, `{hours}` come from the
+ * configuration (OFFICE_NAME, OFFICE_PHONE, OFFICE_PHONE_HOURS); `{when}` is the consultation's
+ * date and time, `{url}` its meeting URL.
+ *
+ * No personal data beyond the date and time goes into these messages: a push can be read on a
+ * lock screen. Limit to keep in mind when editing: one text message at most 5000 characters.
+ */
+import { minutesOfDay, timeOfDayAt } from '../rules/tokyo-time.ts';
+import { weekdayOf } from '../rules/index.ts';
+import type { JpDate, TimeOfDay } from '../rules/index.ts';
+
+export const lifecycleCopy = {
+  /** The title the terms promise (Art. 6(3)): the reminder is 「オンライン職業相談」. */
+  title: '【オンライン職業相談】',
+
+  reminder: [
+    '【オンライン職業相談】',
+    'ご予約いただいたオンライン職業相談のご案内です。',
+    '',
+    '■日時',
+    '{when}',
+    '',
+    '■参加用URL（TeleOffice）',
+    '{url}',
+    '開始時刻になりましたら、上のURLからTeleOfficeでご参加ください。',
+    '',
+    '■事前にご確認ください',
+    '・個室など、周りに人がいない場所からご参加ください。',
+    '・通訳の方や介助の方が同席する場合は、事前にお電話でお知らせください。',
+    '・TeleOfficeを使える状態にして、通信環境に問題がないか確かめておいてください。',
+    '・OS・ブラウザ・アプリは最新の状態にしてください（サポートが終了したOSの端末は使えません）。',
+    '・ファイアウォールを有効にし、ウイルス対策ソフトを最新の状態にしてください。',
+    '・ファイル共有ソフトは入れないでください。相談中は不要なアプリを閉じてください。',
+    '・安全かどうか分からない無料Wi-Fiは使わないでください。',
+    '・相談の録画・録音・配信はできません。',
+    '',
+    '■キャンセル・遅れる場合',
+    '必ずお電話でご連絡ください。',
+    '{office}',
+    '電話 {phone}（{hours}）',
+    '{chatCancellation}ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
+  ].join('\n'),
+
+  /** Inserted into the reminder when the office allows cancelling in the chat. */
+  reminderChatCancellation: 'このトークで「キャンセル」と送っても取り消せます（開始{cutoff}時間前まで）。\n',
+
+  cancelled: [
+    '【オンライン職業相談】ご予約のキャンセル',
+    '次のご予約をキャンセルしました。',
+    '',
+    '■日時',
+    '{when}',
+    '',
+    'この時間の参加用URLは使えなくなります。',
+    'あらためてご相談を希望される場合は、このトークで「予約」と送ってください。',
+    'お問い合わせ：{office} 電話 {phone}（{hours}）',
+  ].join('\n'),
+
+  noShow: [
+    '【オンライン職業相談】',
+    '次のご予約は、ご連絡がないまま開始時刻を10分過ぎたため、キャンセル扱いとなりました（利用規約 第6条(4)）。',
+    '',
+    '■日時',
+    '{when}',
+    '',
+    '{next}',
+    'お問い合わせ：{office} 電話 {phone}（{hours}）',
+  ].join('\n'),
+
+  noShowBookAgain:
+    'あらためてご相談を希望される場合は、このトークで「予約」と送って、もう一度ご予約ください。\n' +
+    '予約した日時に参加できないときは、必ず事前にお電話でご連絡ください。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
+
+  noShowRefused:
+    'ご連絡のないキャンセルが続いたため、今後のオンライン職業相談のご予約はお受けできなくなりました。\n' +
+    'ご利用の再開については、お電話でご相談ください。',
+
+  /** What the bot answers when a refused user tries to book (Art. 6(4)). */
+  refusal: [
+    '申し訳ありませんが、現在オンライン職業相談のご予約をお受けできません。',
+    'ご連絡のないキャンセルが続いたため、利用規約 第6条(4)により、ご利用をお断りしています。',
+    'ご利用の再開については、{office}までお電話でご相談ください。',
+    '電話 {phone}（{hours}）',
+  ].join('\n'),
+
+  weekdays: ['日', '月', '火', '水', '木', '金', '土'],
+} as const;
+
+/** The office facts the messages name; the configuration's OFFICE_* values. */
+export type OfficeContact = {
+  officeName: string;
+  officePhone: string;
+  officePhoneHours: string;
+};
+
+/** The consultation's slot, as the messages show it. */
+export type ConsultationSlot = {
+  date: JpDate;
+  startTime: TimeOfDay;
+  /** Length of a session (the rules' slotMinutes, 30). */
+  slotMinutes: number;
+};
+
+/** `2026年12月2日(水) 10:00〜10:30`: how every lifecycle message writes a consultation's time. */
+export function formatConsultationTime(slot: ConsultationSlot): string {
+  const [year = '', month = '', day = ''] = slot.date.split('-');
+  const weekday = lifecycleCopy.weekdays[weekdayOf(slot.date)] ?? '';
+  // A session never runs past midnight (validateOfficeCalendarConfig checks the slots).
+  const end = timeOfDayAt(minutesOfDay(slot.startTime) + slot.slotMinutes);
+  return `${Number(year)}年${Number(month)}月${Number(day)}日(${weekday}) ${slot.startTime}〜${end}`;
+}
+
+/** The day-before reminder (Art. 6(3)): title, date and time, meeting URL, device and room points, how to cancel. */
+export function reminderText(args: {
+  slot: ConsultationSlot;
+  meetingUrl: string;
+  office: OfficeContact;
+  /** Hours before the start until which the chat cancels; undefined when chat cancellation is off. */
+  chatCancellationCutoffHours?: number | undefined;
+}): string {
+  const chatCancellation =
+    args.chatCancellationCutoffHours === undefined ? '' : fill(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
+  return fill(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
+}
+
+/** The confirmation pushed when staff cancel a booking. */
+export function cancelledText(args: { slot: ConsultationSlot; office: OfficeContact }): string {
+  return fill(lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
+}
+
+/** The notice pushed when staff record a no-show: it counts as a cancellation; how to book again, or that bookings are now refused. */
+export function noShowText(args: { slot: ConsultationSlot; office: OfficeContact; refused: boolean }): string {
+  return fill(lifecycleCopy.noShow, {
+    ...officeVars(args.office),
+    when: formatConsultationTime(args.slot),
+    next: args.refused ? lifecycleCopy.noShowRefused : lifecycleCopy.noShowBookAgain,
+  });
+}
+
+/** What the bot answers a refused user who asks to book, with the office phone number. */
+export function refusalText(office: OfficeContact): string {
+  return fill(lifecycleCopy.refusal, officeVars(office));
+}
+
+function officeVars(office: OfficeContact): Record<string, string> {
+  return { office: office.officeName, phone: office.officePhone, hours: office.officePhoneHours };
+}
+
+function fill(template: string, vars: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole);
+}
