@@ -107,7 +107,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
   OFFICE_NAME: str('ハローワーク港北（港北公共職業安定所）'),
   OFFICE_PHONE: str('045-474-1221'),
-  OFFICE_PHONE_HOURS: str('平日 8:30〜17:15（土日祝・年末年始を除く）'),
+  OFFICE_PHONE_HOURS: str('平日 8:30〜17:15、土日祝・年末年始を除く'),
   SLOT_STARTS: str('09:00-16:30/30').transform(parseSlotStartsVariable),
   SLOT_CAPACITY: int('SLOT_CAPACITY', 1, 1, 50),
   BOOKING_HORIZON_DAYS: int('BOOKING_HORIZON_DAYS', 30, 1, 365),
