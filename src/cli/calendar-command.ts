@@ -96,6 +96,17 @@ export function runCalendarCommand(argv: readonly string[], deps: CalendarComman
   return 0;
 }
 
+/** The usage error in `argv`, if any, so the command can refuse before opening the database. */
+export function calendarArgumentsError(argv: readonly string[]): string | null {
+  try {
+    parseCalendarArguments(argv);
+    return null;
+  } catch (error) {
+    if (error instanceof CalendarUsageError) return `calendar: ${error.message}`;
+    throw error;
+  }
+}
+
 /** What the rules say about `date` as of `now`, in the shape of the --json contract. */
 export function calendarDay(date: JpDate, now: Date, config: OfficeCalendarConfig, taken?: Readonly<Record<TimeOfDay, number>>): CalendarDay {
   const info = dayInfo(date, config);

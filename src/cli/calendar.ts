@@ -8,9 +8,14 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { openMigratedDatabase } from '../db/client.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { takenSeats } from '../booking/bookings.ts';
-import { runCalendarCommand } from './calendar-command.ts';
+import { calendarArgumentsError, runCalendarCommand } from './calendar-command.ts';
 import { clockStartingAt, systemClock } from '../clock.ts';
 
+const usageError = calendarArgumentsError(process.argv.slice(2));
+if (usageError) {
+  console.error(usageError);
+  process.exit(2);
+}
 loadDotenv({ quiet: true });
 let config;
 try {
@@ -40,4 +45,6 @@ try {
 } finally {
   await db.close();
 }
-process.exitCode = code;
+// Exit explicitly: the WebAssembly schema engine leaves a timer that would keep the process
+// alive for about ten seconds after the migration check.
+process.exit(code);

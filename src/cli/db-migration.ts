@@ -18,3 +18,4 @@ try {
 } finally {
   await db.close();
 }
+process.exit(0);
