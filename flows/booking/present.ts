@@ -9,7 +9,7 @@ import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
 import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
-import { fieldErrorMessage, formatPhoneForDisplay, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
+import { fieldErrorMessage, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 
 export interface PresentContext {
@@ -195,7 +195,7 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: OfficeFacts): Message[
     case 'language':
       return [text(prompt(id), nav(view.q))];
     case 'phoneRegistered':
-      return [text(fill(prompt(id), ctx, { phone: view.draft.phone ? formatPhoneForDisplay(view.draft.phone) : '' }), [pb(copy.buttons.samePhone, 'yes', view.q), pb(copy.buttons.changedPhone, 'no', view.q), ...nav(view.q)])];
+      return [text(fill(prompt(id), ctx, { phone: view.draft.phone ? maskPhone(view.draft.phone) : '' }), [pb(copy.buttons.samePhone, 'yes', view.q), pb(copy.buttons.changedPhone, 'no', view.q), ...nav(view.q)])];
     case 'topicSensitive':
       return [text(`${brief ? '' : `${sensitiveTopicNotice}\n`}${prompt(id)}`, [pb(copy.buttons.keepTopic, 'topic.keep', view.q), pb(copy.buttons.rewriteTopic, 'topic.rewrite', view.q), ...nav(view.q)])];
     case 'attendant':
