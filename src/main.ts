@@ -6,6 +6,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from './config.ts';
 import { startService } from './service.ts';
+import type { Service } from './service.ts';
 
 loadDotenv({ quiet: true });
 
@@ -20,7 +21,7 @@ try {
   throw error;
 }
 
-let service;
+let service: Service;
 try {
   service = await startService(config);
 } catch (error) {

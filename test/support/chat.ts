@@ -78,7 +78,7 @@ export function chatUser(h: Harness, seed: string) {
       const action = lastReply.flatMap(actionsIn).filter((a) => a.label === label).at(-1);
       if (!action) throw new Error(`no button "${label}" in the last reply: ${lastReply.flatMap(actionsIn).map((a) => a.label).join(', ')}`);
       transcript.push(`user: (${label})`);
-      await h.post([ev.postback(action.data)]);
+      await h.post([ev.postback(action.data ?? '')]);
       return collect();
     },
     /** Sends postback data directly (e.g. a button from an earlier message). */
