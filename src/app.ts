@@ -8,9 +8,12 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware } from '@line/bot-sdk';
 import type { EventDeps } from './events/line-events.ts';
+import type { Config } from './config.ts';
+import { createStaffRouter } from './lifecycle/staff-api.ts';
 import { MalformedWebhookError, parseWebhookBody, processUserEvents, recordEvent } from './events/line-events.ts';
 
 export interface AppDeps extends EventDeps {
+  config: Config;
   channelSecret: string;
   /** Largest webhook body accepted; LINE's bodies are a few kB. */
   webhookBodyLimit?: string;
@@ -56,6 +59,9 @@ export function createApp(deps: AppDeps) {
       }
     },
   );
+
+  // Internal staff API (bookings, no-shows, meeting URLs); off unless STAFF_API_TOKEN is set.
+  app.use('/staff', createStaffRouter({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger }));
 
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found' });

@@ -16,6 +16,7 @@ import type { Messenger } from './line/messenger.ts';
 import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
 import { recoverPendingEvents } from './events/line-events.ts';
+import { startScheduler } from './lifecycle/outbox.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
 import type { FieldCipher } from './crypto/field-cipher.ts';
@@ -69,7 +70,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       },
     },
   };
-  const app = createApp({ ...deps, channelSecret: config.LINE_CHANNEL_SECRET, trackBackgroundWork: overrides.trackBackgroundWork });
+  const app = createApp({ ...deps, config, channelSecret: config.LINE_CHANNEL_SECRET, trackBackgroundWork: overrides.trackBackgroundWork });
+  // Reminders and notices; in the service unless RUN_SCHEDULER=false (then `npm run worker`).
+  const scheduler = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config }) : undefined;
 
   const timers: NodeJS.Timeout[] = [];
   if (overrides.runSweeps ?? true) {
@@ -88,6 +91,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     db,
     async close() {
       for (const t of timers) clearInterval(t);
+      await scheduler?.stop();
       await db.close();
     },
   };

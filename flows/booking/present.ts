@@ -9,7 +9,7 @@ import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
 import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
-import { fieldErrorMessage, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
+import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice, TOPIC_DEFAULT_MAX_LENGTH } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 
 export interface PresentContext {
@@ -223,6 +223,12 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: OfficeFacts): Message[
   }
 }
 
+/** The re-prompt for a rejected field value (reasons come from the validators). */
+function fieldError(field: BookingField, reason: string): string {
+  const messages: Record<string, string> = fieldErrorMessages[field];
+  return (messages[reason] ?? Object.values(messages)[0] ?? '').replace('{maxLength}', String(TOPIC_DEFAULT_MAX_LENGTH));
+}
+
 const bookingLines = (bookings: BookingSummary[]) => bookings.map((b) => `・${formatWhen(b)}`).join('\n');
 
 /** Renders one intent. `q` is the conversation's current question counter (for menus). */
@@ -237,7 +243,7 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'consentRecorded':
       return [text(fill(copy.consentRecorded, ctx, { version: say.version }))];
     case 'fieldError':
-      return [text(fieldErrorMessage(say.field, say.reason as never, { maxLength: 400 } as never) as string, nav(q))];
+      return [text(fieldError(say.field, say.reason), nav(q))];
     case 'faq':
       return [text(copy.faq[say.topic])];
     case 'bookings':

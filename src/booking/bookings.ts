@@ -12,6 +12,7 @@ import { slotsOn, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig, TakenByDate } from '../rules/index.ts';
 import type { Draft, BookingSummary } from '../../flows/booking/machine.ts';
 import { scheduleReminder } from '../lifecycle/reminders.ts';
+import { bookingBlockFor } from '../lifecycle/operations.ts';
 
 /** Places taken per date and start time, from today on (what the rules subtract). */
 export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
@@ -21,20 +22,17 @@ export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
   return taken;
 }
 
-/** The user's confirmed bookings that have not ended yet, soonest first. */
+/**
+ * The user's bookings that have not ended yet, soonest first: confirmed ones, and those whose
+ * user called to say they will be late ('contacted'), which still take place.
+ */
 export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<BookingSummary[]> {
   const rows = await db.booking.findMany({
-    where: { userId, status: 'confirmed', startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
+    where: { userId, status: { in: ['confirmed', 'contacted'] }, startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
     orderBy: { startsAt: 'asc' },
     select: { id: true, date: true, startTime: true },
   });
   return rows.map((r) => ({ id: r.id, date: r.date, time: r.startTime }));
-}
-
-/** Whether bookings are refused for the user (Art. 6(4) threshold or a staff decision). */
-export async function isRefused(db: Db, userId: string): Promise<boolean> {
-  const user = await db.lineUser.findUnique({ where: { id: userId }, select: { refusedAt: true } });
-  return user?.refusedAt != null;
 }
 
 export type CreateBookingResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'full' | 'refused' | 'maxActive' | 'incomplete' };
@@ -43,6 +41,7 @@ export interface CreateBookingDeps {
   cipher: FieldCipher;
   calendar: OfficeCalendarConfig;
   maxActiveBookings: number;
+  noShowRefusalThreshold: number;
 }
 
 /**
@@ -59,7 +58,7 @@ export async function createBooking(
   const { draft, userId } = input;
   const { name, jobSeekerNumber, phone, topic, date, time } = draft;
   if (!name || !jobSeekerNumber || !phone || !topic || !date || !time) return { ok: false, reason: 'incomplete' };
-  if (await isRefused(tx, userId)) return { ok: false, reason: 'refused' };
+  if (await bookingBlockFor(tx, userId, deps.noShowRefusalThreshold)) return { ok: false, reason: 'refused' };
   if ((await upcomingBookings(tx, userId, now, deps.calendar.slotMinutes)).length >= deps.maxActiveBookings) return { ok: false, reason: 'maxActive' };
   const taken = await takenSeats(tx, now);
   if (!slotsOn(date, now, deps.calendar, taken[date]).includes(time)) return { ok: false, reason: 'full' };

@@ -22,7 +22,8 @@ import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
-import { createBooking, isRefused, takenSeats, upcomingBookings } from '../booking/bookings.ts';
+import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
+import { bookingBlockFor } from '../lifecycle/operations.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput =
@@ -53,7 +54,7 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
   const terms = await termsInForce(tx, now);
   const consent = await consentState(tx, userId, terms.id);
   const bookings = await upcomingBookings(tx, userId, now, calendar.slotMinutes);
-  const refused = await isRefused(tx, userId);
+  const refused = (await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD)) !== null;
   const taken = await takenSeats(tx, now);
   const horizon = bookableSlots(now, calendar, taken);
   const today = tokyoDateOf(now);
@@ -121,7 +122,7 @@ export async function runDialogueTurn(
   // (createBooking) feed their outcome into the machine within the same turn.
   const step = async (snapshot: Snapshot, event: DialogueEvent): Promise<Snapshot> => {
     const [next, actions] = transition(bookingMachine, snapshot, event);
-    let current = next as Snapshot;
+    let current = next;
     for (const action of actions) {
       if (action.type === 'say') {
         says.push(action.params as Say);
@@ -133,6 +134,7 @@ export async function runDialogueTurn(
           cipher: deps.cipher,
           calendar,
           maxActiveBookings: deps.config.MAX_ACTIVE_BOOKINGS,
+          noShowRefusalThreshold: deps.config.NO_SHOW_REFUSAL_THRESHOLD,
         });
         ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar));
         const outcome: DialogueEvent = result.ok
@@ -144,7 +146,7 @@ export async function runDialogueTurn(
     return current;
   };
 
-  let snapshot: Snapshot = initialTransition(bookingMachine)[0] as Snapshot;
+  let snapshot: Snapshot = initialTransition(bookingMachine)[0];
   if (stored) {
     const restored = stored.flowVersion === FLOW_VERSION ? restore(stored.state) : null;
     const wasIdle = stored.state.value === 'idle';

@@ -40,7 +40,8 @@ export const lifecycleCopy = {
     '■キャンセル・遅れる場合',
     '必ずお電話でご連絡ください。',
     '{office}',
-    '電話 {phone}（{hours}）',
+    '電話 {phone}',
+    '受付 {hours}',
     '{chatCancellation}ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
   ].join('\n'),
 
@@ -54,9 +55,10 @@ export const lifecycleCopy = {
     '■日時',
     '{when}',
     '',
-    'この時間の参加用URLは使えなくなります。',
     'あらためてご相談を希望される場合は、このトークで「予約」と送ってください。',
-    'お問い合わせ：{office} 電話 {phone}（{hours}）',
+    'お問い合わせ：{office}',
+    '電話 {phone}',
+    '受付 {hours}',
   ].join('\n'),
 
   noShow: [
@@ -67,7 +69,9 @@ export const lifecycleCopy = {
     '{when}',
     '',
     '{next}',
-    'お問い合わせ：{office} 電話 {phone}（{hours}）',
+    'お問い合わせ：{office}',
+    '電話 {phone}',
+    '受付 {hours}',
   ].join('\n'),
 
   noShowBookAgain:
@@ -83,7 +87,8 @@ export const lifecycleCopy = {
     '申し訳ありませんが、現在オンライン職業相談のご予約をお受けできません。',
     'ご連絡のないキャンセルが続いたため、利用規約 第6条(4)により、ご利用をお断りしています。',
     'ご利用の再開については、{office}までお電話でご相談ください。',
-    '電話 {phone}（{hours}）',
+    '電話 {phone}',
+    '受付 {hours}',
   ].join('\n'),
 
   weekdays: ['日', '月', '火', '水', '木', '金', '土'],

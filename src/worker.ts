@@ -1,0 +1,53 @@
+/**
+ * Scheduler entry (`npm run worker`): delivers reminders and notices apart from the web service,
+ * for deployments that want it so (set RUN_SCHEDULER=false on the service then, or not: any
+ * number of schedulers may share one PostgreSQL database without sending anything twice).
+ * Reads the same configuration as the service; a configuration error stops the process with one
+ * line naming the variable. Runs until SIGTERM or SIGINT, finishing the pass in progress.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { clockStartingAt, systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openMigratedDatabase } from './db/client.ts';
+import { createLineMessenger } from './line/messenger.ts';
+import { createLogger } from './logger.ts';
+import { startScheduler } from './lifecycle/outbox.ts';
+
+loadDotenv({ quiet: true });
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.LOG_LEVEL });
+const clock = config.CLOCK_START ? clockStartingAt(config.CLOCK_START) : systemClock;
+if (config.CLOCK_START) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the worker runs on a shifted clock');
+
+const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
+if (db.kind === 'pglite') {
+  // The embedded database belongs to one process: a service on the same DATA_DIR must not run meanwhile.
+  logger.warn({ dataDir: config.DATA_DIR }, 'worker on the embedded database: do not run the service on the same DATA_DIR at the same time (use RUN_SCHEDULER there, or PostgreSQL)');
+}
+const messenger = createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
+const scheduler = startScheduler({ prisma: db.prisma, clock, messenger, logger, config });
+logger.info({ database: db.kind, intervalSeconds: config.SCHEDULER_INTERVAL_SECONDS }, 'worker started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  await scheduler.stop();
+  await db.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
