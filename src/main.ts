@@ -3,32 +3,16 @@
  * real environment wins), starts the service and listens. A configuration error stops the
  * process with one line naming the variable.
  */
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from './config.ts';
+import { exitOnConfigError, loadConfigOrExit } from './entry.ts';
 import { startService } from './service.ts';
 import type { Service } from './service.ts';
 
-loadDotenv({ quiet: true });
-
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
-
+const config = loadConfigOrExit();
 let service: Service;
 try {
   service = await startService(config);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(1);
-  }
+  exitOnConfigError(error);
   throw error;
 }
 const { logger } = service.deps;

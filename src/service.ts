@@ -5,7 +5,7 @@
  */
 import type { Config } from './config.ts';
 import type { Clock } from './clock.ts';
-import { clockStartingAt, systemClock } from './clock.ts';
+import { applicationClock } from './entry.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
 import { openMigratedDatabase } from './db/client.ts';
@@ -41,7 +41,7 @@ export interface ServiceOverrides {
 
 export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const clock = overrides.clock ?? (config.CLOCK_START ? clockStartingAt(config.CLOCK_START) : systemClock);
+  const clock = overrides.clock ?? applicationClock(config);
   if (config.CLOCK_START && !overrides.clock) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the service runs on a shifted clock');
 
   const cipher = await fieldCipherFor(config, logger);

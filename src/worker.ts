@@ -5,29 +5,15 @@
  * Reads the same configuration as the service; a configuration error stops the process with one
  * line naming the variable. Runs until SIGTERM or SIGINT, finishing the pass in progress.
  */
-import { config as loadDotenv } from 'dotenv';
-import { clockStartingAt, systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { applicationClock, loadConfigOrExit } from './entry.ts';
 import { openMigratedDatabase } from './db/client.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
 
-loadDotenv({ quiet: true });
-
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
-
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL });
-const clock = config.CLOCK_START ? clockStartingAt(config.CLOCK_START) : systemClock;
+const clock = applicationClock(config);
 if (config.CLOCK_START) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the worker runs on a shifted clock');
 
 const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });

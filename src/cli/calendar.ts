@@ -3,32 +3,20 @@
  * the office calendar as the service sees it — same configuration, the office's own closed and
  * open days and the places already taken from the database. See runCalendarCommand.
  */
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from '../config.ts';
+import { applicationClock, loadConfigOrExit } from '../entry.ts';
 import { openMigratedDatabase } from '../db/client.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { takenSeats } from '../booking/bookings.ts';
 import { calendarArgumentsError, runCalendarCommand } from './calendar-command.ts';
-import { clockStartingAt, systemClock } from '../clock.ts';
 
 const usageError = calendarArgumentsError(process.argv.slice(2));
 if (usageError) {
   console.error(usageError);
   process.exit(2);
 }
-loadDotenv({ quiet: true });
-let config;
-try {
-  // The calendar needs no LINE channel; placeholders keep the shared validation usable.
-  config = loadConfig({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_TOKEN: '-', ...process.env });
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
-}
-const clock = config.CLOCK_START ? clockStartingAt(config.CLOCK_START) : systemClock;
+// The calendar needs no LINE channel; placeholders keep the shared validation usable.
+const config = loadConfigOrExit({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_TOKEN: '-' }, 2);
+const clock = applicationClock(config);
 const now = clock.now();
 const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
 let code: number;
