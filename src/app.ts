@@ -4,6 +4,7 @@
  * anything else, records the events, answers 200 at once (LINE gives up after ~2 s), and
  * applies the events in the background.
  */
+import { describeError } from './logger.ts';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware } from '@line/bot-sdk';
@@ -53,7 +54,7 @@ export function createApp(deps: AppDeps) {
         const work = new Promise<void>((resolve) => setImmediate(resolve))
           .then(() => processUserEvents(userId, deps))
           .catch((error: unknown) => {
-            deps.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'processing failed; the recovery sweep will retry');
+            deps.logger.error({ error: describeError(error) }, 'processing failed; the recovery sweep will retry');
           });
         deps.trackBackgroundWork?.(work);
       }
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps) {
       res.status(status).json({ message: 'Bad request' });
       return;
     }
-    deps.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' }, 'request failed');
+    deps.logger.error({ error: describeError(error) }, 'request failed');
     res.status(500).json({ message: 'Internal error' });
   });
 

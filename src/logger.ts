@@ -29,3 +29,13 @@ export function createLogger(options: { level: string; destination?: pino.Destin
     options.destination,
   );
 }
+
+/**
+ * How errors are logged: their class and a short message, under `error` (not `err`, which pino
+ * would serialise with the stack). Our messages and Prisma's carry no personal data; LINE's
+ * error bodies are reduced to their top-level message by the messenger.
+ */
+export function describeError(error: unknown): { type: string; message: string } {
+  if (error instanceof Error) return { type: error.name, message: error.message.slice(0, 300) };
+  return { type: typeof error, message: String(error).slice(0, 300) };
+}

@@ -3,6 +3,7 @@
  * real environment wins), starts the service and listens. A configuration error stops the
  * process with one line naming the variable.
  */
+import { describeError } from './logger.ts';
 import { exitOnConfigError, loadConfigOrExit } from './entry.ts';
 import { startService } from './service.ts';
 import type { Service } from './service.ts';
@@ -20,7 +21,7 @@ const server = service.app.listen(config.PORT, config.HOST, () => {
   logger.info({ host: config.HOST, port: config.PORT, database: service.db.kind }, 'listening');
 });
 server.on('error', (error) => {
-  logger.fatal({ err: error.message }, 'cannot listen');
+  logger.fatal({ error: describeError(error) }, 'cannot listen');
   process.exit(1);
 });
 

@@ -3,6 +3,7 @@
  * dialogue dependencies, the express app and the background sweeps. Used by src/main.ts and by
  * tests that want the whole service in-process.
  */
+import { describeError } from './logger.ts';
 import type { Config } from './config.ts';
 import type { Clock } from './clock.ts';
 import { applicationClock } from './entry.ts';
@@ -78,7 +79,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   if (overrides.runSweeps ?? true) {
     const sweep = () => {
       recoverPendingEvents(deps).catch((error: unknown) => {
-        logger.error({ err: error instanceof Error ? error.message : 'unknown' }, 'event recovery sweep failed');
+        logger.error({ error: describeError(error) }, 'event recovery sweep failed');
       });
     };
     sweep();

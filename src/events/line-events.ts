@@ -14,6 +14,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import { describeError } from '../logger.ts';
 import type { Messenger } from '../line/messenger.ts';
 import { text } from '../line/messages.ts';
 import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
@@ -137,7 +138,7 @@ export async function processUserEvents(userId: string, deps: EventDeps): Promis
       deps.logger.info({ event: outcome.id, type: outcome.type, state: outcome.state, replies: outcome.messages.length }, 'event processed');
       if (outcome.replyToken && outcome.messages.length > 0) {
         await deps.messenger.reply(outcome.replyToken, outcome.messages).catch((error: unknown) => {
-          deps.logger.warn({ event: outcome.id, err: describeError(error) }, 'reply failed');
+          deps.logger.warn({ event: outcome.id, error: describeError(error) }, 'reply failed');
         });
       }
     } catch (error) {
@@ -147,18 +148,12 @@ export async function processUserEvents(userId: string, deps: EventDeps): Promis
   }
 }
 
-function describeError(error: unknown): { name: string; message: string } {
-  // Error messages from our code and from Prisma carry no message text; still, keep it short.
-  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 300) };
-  return { name: 'unknown', message: String(error).slice(0, 300) };
-}
-
 async function recordFailure(claimed: { id: string; type: string; replyToken: string | undefined }, error: unknown, deps: EventDeps): Promise<void> {
   const err = describeError(error);
-  deps.logger.error({ event: claimed.id, type: claimed.type, err }, 'event failed');
+  deps.logger.error({ event: claimed.id, type: claimed.type, error: err }, 'event failed');
   await deps.prisma.webhookEvent.update({
     where: { id: claimed.id },
-    data: { status: 'failed', error: `${err.name}: ${err.message}`, attempts: { increment: 1 }, processedAt: deps.clock.now() },
+    data: { status: 'failed', error: `${err.type}: ${err.message}`, attempts: { increment: 1 }, processedAt: deps.clock.now() },
   });
   if (claimed.replyToken) {
     await deps.messenger.reply(claimed.replyToken, [text(systemErrorText(deps.dialogue.office))]).catch(() => undefined);

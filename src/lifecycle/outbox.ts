@@ -15,6 +15,7 @@
  * - Retries: 5xx, 429, timeouts and network errors back off exponentially; other 4xx fail at
  *   once with LINE's message recorded for staff.
  */
+import { describeError } from '../logger.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaClient, Push } from '../generated/prisma/client.ts';
 import type { Clock } from '../clock.ts';
@@ -178,7 +179,7 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptio
         summary[await deliverPush(row, deps, options)] += 1;
       } catch (error) {
         // The lease expires and a later run tries again.
-        deps.logger.error({ pushId: row.id, err: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' }, 'push delivery failed');
+        deps.logger.error({ pushId: row.id, error: describeError(error) }, 'push delivery failed');
       }
     }
     if (rows.length < options.batchSize) break;
@@ -202,7 +203,7 @@ export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = def
         if (summary.claimed > 0) deps.logger.info({ ...summary }, 'scheduler pass');
       })
       .catch((error: unknown) => {
-        deps.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' }, 'scheduler pass failed');
+        deps.logger.error({ error: describeError(error) }, 'scheduler pass failed');
       })
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -4,6 +4,7 @@
  * operations.ts. Disabled (404 to everything) unless STAFF_API_TOKEN is set; every request needs
  * `Authorization: Bearer <STAFF_API_TOKEN>`. It never returns decrypted personal data.
  */
+import { describeError } from '../logger.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
@@ -188,7 +189,7 @@ export function createStaffRouter(deps: StaffApiDeps): Router {
       } else if (status >= 400 && status < 500) {
         res.status(status).json({ message: 'Malformed request body' });
       } else {
-        logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' }, 'staff request failed');
+        logger.error({ error: describeError(error) }, 'staff request failed');
         res.status(500).json({ message: 'Internal error' });
       }
     }
