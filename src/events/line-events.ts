@@ -19,7 +19,7 @@ import type { Messenger } from '../line/messenger.ts';
 import { text } from '../line/messages.ts';
 import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
 import { runDialogueTurn } from '../dialogue/runner.ts';
-import type { DialogueDeps, UserInput } from '../dialogue/runner.ts';
+import type { DialogueDeps, TurnResult, UserInput } from '../dialogue/runner.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
 
 export interface EventDeps {
@@ -98,6 +98,19 @@ function inputOf(event: LineEvent): UserInput | 'unfollow' | null {
   }
 }
 
+/** What one event does: follow state, and a dialogue turn for what the user said or tapped. */
+async function applyEvent(tx: Prisma.TransactionClient, userId: string, event: LineEvent, now: Date, deps: EventDeps): Promise<Pick<TurnResult, 'messages' | 'state' | 'warnings'>> {
+  const input = inputOf(event);
+  if (input === null) return { messages: [], state: null, warnings: [] };
+  if (input === 'unfollow') {
+    await markUnfollowed(tx, userId, now);
+    return { messages: [], state: null, warnings: [] };
+  }
+  if (input.type === 'follow') await markFollowed(tx, userId, now);
+  else await ensureUser(tx, userId);
+  return runDialogueTurn(tx, userId, input, now, deps.dialogue);
+}
+
 /** Applies, in order, every pending event of one user; safe to call concurrently. */
 export async function processUserEvents(userId: string, deps: EventDeps): Promise<void> {
   for (;;) {
@@ -114,28 +127,18 @@ export async function processUserEvents(userId: string, deps: EventDeps): Promis
           const event = row.payload as unknown as LineEvent;
           claimed = { id: row.id, type: row.type, replyToken: 'replyToken' in event ? event.replyToken : undefined };
           const now = deps.clock.now();
-          const input = inputOf(event);
-          let messages: ReturnType<typeof text>[] | Awaited<ReturnType<typeof runDialogueTurn>>['messages'] = [];
-          let state: unknown = null;
-          if (input === 'unfollow') {
-            await markUnfollowed(tx, userId, now);
-          } else if (input) {
-            if (input.type === 'follow') await markFollowed(tx, userId, now);
-            else await ensureUser(tx, userId);
-            const turn = await runDialogueTurn(tx, userId, input, now, deps.dialogue);
-            messages = turn.messages;
-            state = turn.state;
-          }
+          const turn = await applyEvent(tx, userId, event, now, deps);
           await tx.webhookEvent.update({
             where: { id: row.id },
             data: { status: 'done', payload: Prisma.DbNull, processedAt: now, attempts: { increment: 1 } },
           });
-          return { id: row.id, type: row.type, replyToken: claimed.replyToken, messages, state };
+          return { id: row.id, type: row.type, replyToken: claimed.replyToken, ...turn };
         },
         { timeout: 20_000, maxWait: 20_000 },
       );
       if (!outcome) return;
       deps.logger.info({ event: outcome.id, type: outcome.type, state: outcome.state, replies: outcome.messages.length }, 'event processed');
+      for (const warning of outcome.warnings) deps.logger.warn({ event: outcome.id }, warning);
       if (outcome.replyToken && outcome.messages.length > 0) {
         await deps.messenger.reply(outcome.replyToken, outcome.messages).catch((error: unknown) => {
           deps.logger.warn({ event: outcome.id, error: describeError(error) }, 'reply failed');
