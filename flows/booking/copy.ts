@@ -166,7 +166,6 @@ export const copy = {
     attendantInterpreter: '通訳（{language}）',
     attendantAssistant: '介助者',
   },
-  weekdays: ['日', '月', '火', '水', '木', '金', '土'],
 } as const;
 
 export type Copy = typeof copy;

@@ -11,6 +11,7 @@ import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from 
 import type { Message, Action } from '../../src/line/messages.ts';
 import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice, TOPIC_DEFAULT_MAX_LENGTH } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
+import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
 
 export interface PresentContext {
   officeName: string;
@@ -36,24 +37,13 @@ function fill(template: string, ctx: OfficeFacts, values: Record<string, string>
     max: String(ctx.maxActiveBookings),
     ...values,
   };
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => all[key] ?? whole);
+  return fillTemplate(template, all);
 }
 
-/** 2026-12-02 → 12月2日(水); with the year when `withYear`. */
-export function formatDate(date: string, withYear = false): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const weekday = copy.weekdays[new Date(Date.UTC(y, m - 1, d)).getUTCDay()] ?? '';
-  return `${withYear ? `${y}年` : ''}${m}月${d}日(${weekday})`;
-}
+const formatDate = (date: string) => formatJpDate(date);
 
-/** 10:00 → 10:00〜10:30 */
-export function formatSlot(time: string, minutes = 30): string {
-  const [h, m] = time.split(':').map(Number) as [number, number];
-  const end = h * 60 + m + minutes;
-  return `${time}〜${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}`;
-}
-
-export const formatWhen = (b: { date: string; time: string }) => `${formatDate(b.date, true)} ${formatSlot(b.time)}`;
+/** 2026年12月2日(水) 10:00〜10:30 (sessions are 30 minutes: Art. 6(1), not configurable). */
+export const formatWhen = (b: { date: string; time: string }) => formatConsultationTime({ date: b.date, startTime: b.time, slotMinutes: 30 });
 
 const pb = (label: string, action: string, q: number, value?: string) => postbackAction(label, encodePostback({ action, question: q, value }));
 
@@ -99,7 +89,7 @@ function termsQuestion(view: AskView, ctx: OfficeFacts, brief: boolean, changed:
 
 function attendantText(view: AskView): string {
   const { attendant, attendantLanguage } = view.draft;
-  if (attendant === 'interpreter') return fill(copy.summaryLabels.attendantInterpreter, {} as OfficeFacts, { language: attendantLanguage ?? '' });
+  if (attendant === 'interpreter') return fillTemplate(copy.summaryLabels.attendantInterpreter, { language: attendantLanguage ?? '' });
   if (attendant === 'assistant') return copy.summaryLabels.attendantAssistant;
   return copy.summaryLabels.attendantNone;
 }

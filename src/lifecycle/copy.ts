@@ -8,9 +8,10 @@
  * No personal data beyond the date and time goes into these messages: a push can be read on a
  * lock screen. Limit to keep in mind when editing: one text message at most 5000 characters.
  */
-import { minutesOfDay, timeOfDayAt } from '../rules/tokyo-time.ts';
-import { weekdayOf } from '../rules/index.ts';
 import type { JpDate, TimeOfDay } from '../rules/index.ts';
+import { fillTemplate, formatConsultationTime } from '../text/japanese.ts';
+
+export { formatConsultationTime };
 
 export const lifecycleCopy = {
   /** The title the terms promise (Art. 6(3)): the reminder is 「オンライン職業相談」. */
@@ -91,7 +92,6 @@ export const lifecycleCopy = {
     '受付 {hours}',
   ].join('\n'),
 
-  weekdays: ['日', '月', '火', '水', '木', '金', '土'],
 } as const;
 
 /** The office facts the messages name; the configuration's OFFICE_* values. */
@@ -109,15 +109,6 @@ export type ConsultationSlot = {
   slotMinutes: number;
 };
 
-/** `2026年12月2日(水) 10:00〜10:30`: how every lifecycle message writes a consultation's time. */
-export function formatConsultationTime(slot: ConsultationSlot): string {
-  const [year = '', month = '', day = ''] = slot.date.split('-');
-  const weekday = lifecycleCopy.weekdays[weekdayOf(slot.date)] ?? '';
-  // A session never runs past midnight (validateOfficeCalendarConfig checks the slots).
-  const end = timeOfDayAt(minutesOfDay(slot.startTime) + slot.slotMinutes);
-  return `${Number(year)}年${Number(month)}月${Number(day)}日(${weekday}) ${slot.startTime}〜${end}`;
-}
-
 /** The day-before reminder (Art. 6(3)): title, date and time, meeting URL, device and room points, how to cancel. */
 export function reminderText(args: {
   slot: ConsultationSlot;
@@ -127,18 +118,18 @@ export function reminderText(args: {
   chatCancellationCutoffHours?: number | undefined;
 }): string {
   const chatCancellation =
-    args.chatCancellationCutoffHours === undefined ? '' : fill(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
-  return fill(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
+    args.chatCancellationCutoffHours === undefined ? '' : fillTemplate(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
+  return fillTemplate(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
 }
 
 /** The confirmation pushed when staff cancel a booking. */
 export function cancelledText(args: { slot: ConsultationSlot; office: OfficeContact }): string {
-  return fill(lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
+  return fillTemplate(lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
 }
 
 /** The notice pushed when staff record a no-show: it counts as a cancellation; how to book again, or that bookings are now refused. */
 export function noShowText(args: { slot: ConsultationSlot; office: OfficeContact; refused: boolean }): string {
-  return fill(lifecycleCopy.noShow, {
+  return fillTemplate(lifecycleCopy.noShow, {
     ...officeVars(args.office),
     when: formatConsultationTime(args.slot),
     next: args.refused ? lifecycleCopy.noShowRefused : lifecycleCopy.noShowBookAgain,
@@ -147,13 +138,10 @@ export function noShowText(args: { slot: ConsultationSlot; office: OfficeContact
 
 /** What the bot answers a refused user who asks to book, with the office phone number. */
 export function refusalText(office: OfficeContact): string {
-  return fill(lifecycleCopy.refusal, officeVars(office));
+  return fillTemplate(lifecycleCopy.refusal, officeVars(office));
 }
 
 function officeVars(office: OfficeContact): Record<string, string> {
   return { office: office.officeName, phone: office.officePhone, hours: office.officePhoneHours };
 }
 
-function fill(template: string, vars: Readonly<Record<string, string>>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole);
-}
