@@ -12,6 +12,7 @@ import type { Message, Action } from '../../src/line/messages.ts';
 import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice, TOPIC_DEFAULT_MAX_LENGTH } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
+import { refusalText } from '../../src/lifecycle/copy.ts';
 
 export interface PresentContext {
   officeName: string;
@@ -254,8 +255,10 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'noMyPage':
     case 'noDevice':
     case 'noAvailability':
-    case 'refused':
       return [text(fill(copy[say.key], ctx), menuQuickReplies(q))];
+    case 'refused':
+      // The same words as the no-show notice that announced the refusal.
+      return [text(refusalText(ctx), menuQuickReplies(q))];
     default:
       return [text(fill(copy[say.key], ctx))];
   }
