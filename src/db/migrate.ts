@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SchemaEngine } from '@prisma/schema-engine-wasm';
 import type { MigrationList, MigrationDirectory } from '@prisma/schema-engine-wasm';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const schemaPath = path.join(projectRoot, 'prisma/schema.prisma');
@@ -49,19 +49,33 @@ export async function loadMigrationList(dir = migrationsDir): Promise<MigrationL
   };
 }
 
+/**
+ * Runs the schema engine with connections we can close: the engine never disposes of the
+ * connections it opens, and on PostgreSQL the one it migrates with keeps holding Prisma's
+ * migration advisory lock — every later start on the same database would wait ~10 s for it.
+ */
 async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFactory, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const schema = await readSchema();
-  const engine = await SchemaEngine.new(
-    { datamodels: [['schema.prisma', schema]] },
-    () => {},
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
-  );
+  const opened: SqlDriverAdapter[] = [];
+  const tracked = async (connect: () => Promise<SqlDriverAdapter>) => {
+    const connection = await connect();
+    opened.push(connection);
+    return connection;
+  };
+  const trackingFactory: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: () => tracked(() => adapterFactory.connect()),
+    connectToShadowDb: () => tracked(() => adapterFactory.connectToShadowDb()),
+  };
+  const engine = await SchemaEngine.new({ datamodels: [['schema.prisma', schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(trackingFactory));
   try {
     return await run(engine);
   } catch (error) {
     throw new MigrationError(`schema engine failed: ${describe(error)}`, { cause: error });
   } finally {
     engine.free();
+    await Promise.allSettled(opened.map((connection) => connection.dispose()));
   }
 }
 
