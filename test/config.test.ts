@@ -45,8 +45,11 @@ describe('configuration', () => {
   });
 
   it('reads slot starts as a range with a step or as a list', () => {
-    expect(loadConfig({ ...base, SLOT_STARTS: '13:00-14:00/20' }).SLOT_STARTS).toEqual(['13:00', '13:20', '13:40', '14:00']);
-    expect(loadConfig({ ...base, SLOT_STARTS: '10:00, 09:00,10:00' }).SLOT_STARTS).toEqual(['09:00', '10:00']);
+    expect(loadConfig({ ...base, SLOT_STARTS: '13:00-14:30/45' }).SLOT_STARTS).toEqual(['13:00', '13:45', '14:30']);
+    // 30-minute sessions every 20 minutes would book one counsellor twice.
+    expect(errorOf({ ...base, SLOT_STARTS: '13:00-14:00/20' }).variable).toBe('SLOT_STARTS');
+    expect(loadConfig({ ...base, SLOT_STARTS: '10:00, 09:00' }).SLOT_STARTS).toEqual(['09:00', '10:00']);
+    expect(errorOf({ ...base, SLOT_STARTS: '09:00,09:00' }).message).toContain('repeats');
   });
 
   it('refuses CLOCK_START in production', () => {

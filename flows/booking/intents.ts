@@ -63,7 +63,9 @@ const patterns: Array<[RegExp, Intent]> = [
 export function classifyText(text: string): Intent {
   const t = normaliseForMatching(text);
   if (!t || t.length > 200) return 'none';
-  const hit = exact[t] ?? exact[t.replace(/[?？]+$/u, '')];
+  // Own keys only: "constructor" or "__proto__" must not find Object.prototype's members.
+  const lookup = (key: string): Intent | undefined => (Object.hasOwn(exact, key) ? exact[key] : undefined);
+  const hit = lookup(t) ?? lookup(t.replace(/[?？]+$/u, ''));
   if (hit) return hit;
   for (const [re, intent] of patterns) if (re.test(t)) return intent;
   return 'none';

@@ -16,7 +16,7 @@ import type { FaqTopic, Intent } from './intents.ts';
 import { parseTypedDate, parseTypedTime, validateJobSeekerNumber, validateName, validatePhoneNumber, validateTopic } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 
-export const FLOW_VERSION = 2;
+export const FLOW_VERSION = 3;
 
 /** Dates shown per page of the date question (quick replies: 8 dates + 4 navigation). */
 export const DATES_PER_PAGE = 8;
@@ -117,6 +117,8 @@ export interface DialogueContext {
   offeredTimes: string[];
   /** The question to return to when the user decides not to quit after all. */
   quitFrom: QuestionId | null;
+  /** The slot the summary showed when the user chose to correct it, kept if they back out. */
+  slotBeforeEdit: { date: JpDate; time: string } | null;
 }
 
 /** The context an `ask` needs to render its question. */
@@ -258,8 +260,11 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
     {
       guard: ({ context, event }: { context: Ctx; event: Ev }) => either('back', 'nav.back')({ event }) && context.editing && id !== 'time',
       target: 'summary',
+      // Backing out of a date correction before choosing a time: the summary keeps its old slot.
+      actions: assignCtx(({ context }) => (context.draft.time === undefined && context.slotBeforeEdit ? { draft: { ...context.draft, ...context.slotBeforeEdit } } : {})),
     },
-    { guard: either('back', 'nav.back'), target: back },
+    // Back from the first question is back at the menu: show it rather than fall silent.
+    { guard: either('back', 'nav.back'), target: back, actions: back === 'idle' ? [say({ key: 'help' })] : [] },
     {
       guard: intentIs('checkBooking'),
       actions: [sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })), askAgain],
@@ -288,7 +293,13 @@ const offerDates = assignCtx(({ context, event }) => {
 
 const offerTimes = assignCtx({ offeredTimes: ({ context, event }) => timesOn(factsOf(event), context.draft.date) });
 
-const reset = assignCtx({ draft: emptyDraft, editing: false, datePage: 0, offeredDates: [] as JpDate[], offeredTimes: [] as string[], quitFrom: null, asking: null });
+/** Correcting the date and time: remember the slot the summary showed. */
+const editSlot = assignCtx(({ context }) => {
+  const { date, time } = context.draft;
+  return { editing: true, slotBeforeEdit: date && time ? { date, time } : null };
+});
+
+const reset = assignCtx({ draft: emptyDraft, editing: false, datePage: 0, offeredDates: [] as JpDate[], offeredTimes: [] as string[], quitFrom: null, slotBeforeEdit: null, asking: null });
 
 const pickedDate = ({ event }: { event: Ev }): JpDate | null =>
   event.type === 'POSTBACK' && event.action === 'date.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedDate(event.text, event.facts.today) : null;
@@ -298,7 +309,7 @@ const pickedTime = ({ event }: { event: Ev }): string | null =>
 
 /** Text that answers the interpreter-language question: a short name of a language. */
 function validLanguage(text: string): string | null {
-  const t = text.normalize('NFKC').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]/gu, '').replace(/\s+/gu, ' ').trim();
+  const t = text.normalize('NFKC').replace(/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu, '').replace(/\s+/gu, ' ').trim();
   if (!t || [...t].length > 30 || /https?:|www\.|:\/\//iu.test(t) || !/\p{L}/u.test(t)) return null;
   return t;
 }
@@ -331,6 +342,7 @@ export const bookingMachine = setup({
     hasMoreDates: false,
     offeredTimes: [],
     quitFrom: null,
+    slotBeforeEdit: null,
   },
   initial: 'idle',
   on: {
@@ -538,7 +550,9 @@ export const bookingMachine = setup({
       entry: asking('attendant'),
       on: {
         TEXT: [
-          ...shared('attendant'),
+          // Typed answers mention 通訳 or 介助, as the interpreter FAQ does: only a question gets the FAQ.
+          ...shared('attendant', { freeText: 'strict' }),
+          { guard: ({ event }) => /(通訳|介助|付き?添).*(不要|いらな|いりません|いない|いません|なし|無し)/u.test(textOf(event)), actions: setDraft(() => ({ attendant: 'none', attendantLanguage: undefined })), target: 'afterAttendant' },
           { guard: ({ event }) => /通訳/u.test(textOf(event)), target: 'language' },
           { guard: ({ event }) => /介助|付き?添/u.test(textOf(event)), actions: setDraft(() => ({ attendant: 'assistant', attendantLanguage: undefined })), target: 'afterAttendant' },
           { guard: ({ event }) => intentIs('no')({ event }) || /^(なし|無し|いない|いません|不要|ない)$/u.test(textOf(event).trim()), actions: setDraft(() => ({ attendant: 'none', attendantLanguage: undefined })), target: 'afterAttendant' },
@@ -608,7 +622,7 @@ export const bookingMachine = setup({
 
     // Summary: confirm, correct one field, or stop.
     summary: {
-      entry: [assign({ editing: false }), ...asking('summary')],
+      entry: [assign({ editing: false, slotBeforeEdit: null }), ...asking('summary')],
       on: {
         POSTBACK: [
           ...shared('summary'),
@@ -654,17 +668,18 @@ export const bookingMachine = setup({
           { guard: actionIs('edit.phone'), target: 'phone', actions: assign({ editing: true }) },
           { guard: actionIs('edit.topic'), target: 'topic', actions: assign({ editing: true }) },
           { guard: actionIs('edit.attendant'), target: 'attendant', actions: assign({ editing: true }) },
-          { guard: actionIs('edit.datetime'), target: 'date', actions: assign({ editing: true }) },
+          { guard: actionIs('edit.datetime'), target: 'date', actions: editSlot },
           { actions: [say({ key: 'staleButton' }), askAgain] },
         ],
         TEXT: [
-          ...shared('editField'),
+          // 「通訳・介助」 would otherwise get the interpreter FAQ: only a question does.
+          ...shared('editField', { freeText: 'strict' }),
           { guard: ({ event }) => /名前|氏名/u.test(textOf(event)), target: 'name', actions: assign({ editing: true }) },
           { guard: ({ event }) => /求職番号|番号/u.test(textOf(event)) && !/電話/u.test(textOf(event)), target: 'number', actions: assign({ editing: true }) },
           { guard: ({ event }) => /電話/u.test(textOf(event)), target: 'phone', actions: assign({ editing: true }) },
           { guard: ({ event }) => /相談内容|内容/u.test(textOf(event)), target: 'topic', actions: assign({ editing: true }) },
           { guard: ({ event }) => /通訳|介助/u.test(textOf(event)), target: 'attendant', actions: assign({ editing: true }) },
-          { guard: ({ event }) => /日時|日付|時間|日にち/u.test(textOf(event)), target: 'date', actions: assign({ editing: true }) },
+          { guard: ({ event }) => /日時|日付|時間|日にち/u.test(textOf(event)), target: 'date', actions: editSlot },
           { actions: askAgain },
         ],
       },
@@ -689,7 +704,7 @@ export const bookingMachine = setup({
       always: (
         ['registered', 'myPage', 'device', 'checklist', 'name', 'number', 'phone', 'phoneRegistered', 'topic', 'topicSensitive', 'attendant', 'language', 'date', 'time', 'summary', 'editField'] as const
       )
-        .map((id) => ({ guard: ({ context }: { context: Ctx }) => context.quitFrom === id, target: id as string }))
+        .map((id) => ({ guard: ({ context }: { context: Ctx }) => context.quitFrom === id, target: id }))
         .concat([{ guard: () => true, target: 'summary' }]),
     },
   },

@@ -1,0 +1,204 @@
+/**
+ * Around the booking questions: one active booking per user (a second attempt shows it),
+ * 「予約確認」 and 「キャンセルしたい」, FAQ answers mid-flow and when idle, stickers, images,
+ * location and audio at a question, and the default 30-minute expiry.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsFor, startHarness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
+import { chatUser, shown } from '../support/chat.ts';
+import { copy } from '../../flows/booking/copy.ts';
+import { answers, book, confirmedBookings, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
+import type { Chat } from './booking-steps.ts';
+
+const OFFICE_PHONE = '045-474-1221';
+const WHEN = '2026年12月2日(水) 10:00〜10:30';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  h.line.assertNoRejections();
+  await h.close();
+});
+
+describe('a user who already has a booking', () => {
+  let u: Chat;
+  beforeAll(async () => {
+    u = chatUser(h, 'has-booking');
+    await u.follow();
+    await u.tap('同意する');
+    await u.tap('やめる');
+    await u.say('予約確認');
+    expect(u.last).toBe(copy.noBookings);
+    await u.say('予約');
+    await u.tap('はい');
+    await u.tap('はい');
+    await u.tap('はい');
+    await u.tap('確認しました');
+    await u.say(answers.name);
+    await u.say(answers.number);
+    await u.say(answers.phone);
+    await u.tap('はい、同じです');
+    await u.say(answers.topic);
+    await u.tap('なし');
+    await u.tap('12月2日(水)');
+    await u.tap('10:00');
+    await u.tap('この内容で予約する');
+    expect(u.last).toContain('ご予約が確定しました');
+  });
+
+  it('is shown the existing booking instead of starting a second one, typed or tapped', async () => {
+    for (const attempt of [() => u.say('予約'), async () => (await u.say('メニュー'), await u.tap('予約する')), () => u.say('相談の予約をしたいです')]) {
+      await attempt();
+      expect(u.last).toContain(copy.existingBooking.split('{max}')[0] ?? '');
+      expect(u.last).toContain(WHEN);
+      expect(u.last).toContain(OFFICE_PHONE);
+      expect(u.last).not.toContain(copy.questions.registered);
+      expect((await storedState(h, u.userId))?.value).toBe('idle');
+    }
+    expect(await confirmedBookings(h, u.userId)).toHaveLength(1);
+  });
+
+  it('sees the booking with 「予約確認」 (typed, tapped or in other words)', async () => {
+    for (const ask of [() => u.say('予約確認'), () => u.say('予約の日時を教えて'), async () => (await u.say('メニュー'), await u.tap('予約確認'))]) {
+      await ask();
+      expect(u.last).toBe(`${copy.bookingsTitle}\n・${WHEN}`);
+    }
+  });
+
+  it('gets the cancellation rules, the office phone number and the booking concerned with 「キャンセルしたい」', async () => {
+    for (const ask of [() => u.say('キャンセルしたい'), () => u.say('予約を取り消したいです'), () => u.say('都合が悪くなりました'), async () => (await u.say('メニュー'), await u.tap('キャンセル方法'))]) {
+      await ask();
+      expect(u.last).toContain('キャンセルは、お電話でご連絡ください');
+      expect(u.last).toContain(OFFICE_PHONE);
+      expect(u.last).toContain('10分');
+      expect(u.last).toContain(`・${WHEN}`);
+    }
+    // Nothing is cancelled by the bot itself.
+    expect(await confirmedBookings(h, u.userId)).toHaveLength(1);
+  });
+
+  it('answers 「予約確認」 mid-flow too (here: no booking yet) and asks the current question again', async () => {
+    const v = chatUser(h, 'no-booking-mid-flow');
+    await toNameQuestion(v);
+    await v.say('予約確認');
+    expect(v.last).toBe(`${copy.noBookings}\n${copy.briefQuestions.name}`);
+    expect((await storedState(h, v.userId))?.value).toBe('name');
+  });
+});
+
+describe('FAQ questions', () => {
+  const faqs: Array<[string, string]> = [
+    ['料金は？', copy.faq.fee],
+    ['TeleOfficeって何？', copy.faq.teleoffice],
+    ['通訳はお願いできますか？', copy.faq.interpreter],
+    ['相談時間はどのくらいですか？', copy.faq.duration],
+    ['いつまでに予約すればいいですか？', copy.faq.deadline],
+  ];
+
+  it('answers them when idle, with nothing else started', async () => {
+    const u = chatUser(h, 'faq-idle');
+    await u.follow();
+    await u.tap('同意しない');
+    for (const [question, answer] of faqs) {
+      await u.say(question);
+      expect(u.last, question).toBe(answer);
+      expect((await storedState(h, u.userId))?.value).toBe('idle');
+    }
+  });
+
+  it('answers them mid-flow, then asks the current question again with nothing changed', async () => {
+    const u = chatUser(h, 'faq-mid-flow');
+    await toNameQuestion(u);
+    const at = async (question: string) => {
+      for (const [faq, answer] of faqs.slice(0, 3)) {
+        const before = await storedState(h, u.userId);
+        await u.say(faq);
+        expect(shown(u.lastReply[0] ?? { type: 'text', text: '' }), `${faq} at ${question}`).toBe(answer);
+        expect(u.last).toContain(copy.briefQuestions[question as keyof typeof copy.briefQuestions]);
+        expect(await storedState(h, u.userId)).toEqual(before);
+      }
+    };
+    await at('name');
+    await u.say(answers.name);
+    await at('number');
+    await u.say(answers.number);
+    await at('phone');
+    await u.say(answers.phone);
+    await u.tap('はい、同じです');
+    await u.say(answers.topic);
+    await at('attendant');
+    await u.tap('なし');
+    await at('date');
+    await u.tap('12月3日(木)');
+    await at('time');
+    await u.tap('09:00');
+    await at('summary');
+    expect((await storedState(h, u.userId))?.value).toBe('summary');
+  });
+});
+
+describe('stickers, images, location and audio', () => {
+  async function sendMedia(u: Chat, kind: 'image' | 'location' | 'audio') {
+    const ev = eventsFor(h.line, u.userId, h.clock);
+    const event = kind === 'audio' ? { ...ev.image(), message: { type: 'audio', id: '4', duration: 3000, contentProvider: { type: 'line' } } } : ev[kind]();
+    const before = h.line.messagesTo(u.userId).length;
+    await h.post([event]);
+    return h.line.messagesTo(u.userId).slice(before).map(shown);
+  }
+
+  it('get a polite note that text or buttons are needed, and the question again, at every kind of question', async () => {
+    const u = chatUser(h, 'media');
+    await toDateQuestion(u);
+    const check = async (question: keyof typeof copy.briefQuestions) => {
+      const before = await storedState(h, u.userId);
+      for (const kind of ['image', 'location', 'audio'] as const) {
+        const [note, ...again] = await sendMedia(u, kind);
+        expect(note, `${kind} at ${question}`).toBe(copy.needTextOrButton);
+        expect(again.join('\n'), `${kind} at ${question}`).toContain(copy.briefQuestions[question]);
+      }
+      await u.sticker();
+      expect(u.last).toContain(copy.needTextOrButton);
+      expect(await storedState(h, u.userId)).toEqual(before);
+    };
+    await check('date');
+    await u.tap('12月3日(木)');
+    await check('time');
+    await u.tap('09:30');
+    await check('summary');
+    await u.tap('修正する');
+    await check('editField');
+    await u.tap('氏名');
+    await check('name');
+    await u.say('港北 三郎');
+    expect(u.last).toContain('氏名：港北 三郎');
+  });
+
+  it('get the note and the menu when nothing is being asked', async () => {
+    const u = chatUser(h, 'media-idle');
+    await u.follow();
+    await u.tap('同意しない');
+    expect(await sendMedia(u, 'image')).toEqual([copy.needTextOrButton, expect.stringContaining('ご用件をお選びください')]);
+  });
+});
+
+describe('the default idle time', () => {
+  it('keeps a conversation for 29 minutes and ends it at 30', async () => {
+    const u = chatUser(h, 'default-expiry');
+    await toSummary(u, { time: '10:30' });
+    h.clock.advanceMinutes(29);
+    await u.tap('修正する');
+    expect(u.last).toBe(copy.questions.editField);
+    h.clock.advanceMinutes(30);
+    await u.tap('氏名');
+    expect(u.last).toContain(copy.expired.replace('{minutes}', '30'));
+    expect((await storedState(h, u.userId))?.context.draft).toEqual({});
+    h.clock.advanceMinutes(-59);
+  });
+
+  it('books normally afterwards', async () => {
+    await book(chatUser(h, 'after-expiry'), { time: '11:00' });
+  });
+});
