@@ -67,6 +67,9 @@ export function classifyText(text: string): Intent {
   const lookup = (key: string): Intent | undefined => (Object.hasOwn(exact, key) ? exact[key] : undefined);
   const hit = lookup(t) ?? lookup(t.replace(/[?？]+$/u, ''));
   if (hit) return hit;
+  // A short answer that starts with はい or いいえ (「はい、開設しています」) answers a yes/no question.
+  if (t.length <= 20 && /^(はい|ええ|うん)/u.test(t)) return 'yes';
+  if (t.length <= 20 && /^(いいえ|いえ、|まだ)/u.test(t)) return 'no';
   for (const [re, intent] of patterns) if (re.test(t)) return intent;
   return 'none';
 }

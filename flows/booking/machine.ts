@@ -273,8 +273,12 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
       guard: faqAllowed,
       actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain],
     },
+    // A command word (「予約」「はい」「メニュー」…) is not a name, a topic or a language.
+    ...(options.freeText ? [{ guard: ({ event }: { event: Ev }) => event.type === 'TEXT' && commandWords.has(event.intent), actions: askAgain }] : []),
   ];
 }
+
+const commandWords = new Set<Intent>(['book', 'help', 'yes', 'no', 'agree', 'decline', 'terms', 'greeting']);
 
 /** Where a correctly answered question leads: the next one, or the summary when correcting. */
 const next = (target: QuestionId) => [{ guard: ({ context }: { context: Ctx }) => context.editing, target: 'summary' }, { target }];
@@ -398,6 +402,9 @@ export const bookingMachine = setup({
         sayWith(({ context, event }) => ({ key: 'ask', question: 'terms', view: viewOf(context), changed: factsOf(event).consentedToEarlier })),
       ],
       on: {
+        // Nothing has been entered yet, so there is nothing to discard: the terms question
+        // (and its buttons) stays valid however long the user takes to read.
+        TIMEOUT: { actions: [] },
         POSTBACK: [
           { guard: actionIs('terms.agree'), target: 'consenting' },
           { guard: actionIs('terms.decline'), target: 'idle', actions: say({ key: 'declined' }) },
@@ -590,7 +597,7 @@ export const bookingMachine = setup({
           { guard: actionIs('date.more'), target: 'date', reenter: true, actions: assign({ datePage: ({ context }) => context.datePage + 1 }) },
           { guard: actionIs('date.prev'), target: 'date', reenter: true, actions: assign({ datePage: ({ context }) => Math.max(0, context.datePage - 1) }) },
           { guard: ({ event }) => actionIs('date.pick')({ event }) && timesOn(factsOf(event), valueOf(event)).length > 0, actions: setDraft(({ event }) => ({ date: valueOf(event), time: undefined })), target: 'time' },
-          { guard: actionIs('date.pick'), target: 'date', reenter: true, actions: sayWith(({ event }) => ({ key: 'dateRefused', date: valueOf(event), reason: refusalFor(factsOf(event), valueOf(event)) ?? 'full' })) },
+          { guard: ({ event }) => actionIs('date.pick')({ event }) && /^\d{4}-\d{2}-\d{2}$/.test(valueOf(event)), target: 'date', reenter: true, actions: sayWith(({ event }) => ({ key: 'dateRefused', date: valueOf(event), reason: refusalFor(factsOf(event), valueOf(event)) ?? 'full' })) },
           { actions: [say({ key: 'staleButton' }), askAgain] },
         ],
         TEXT: [
@@ -672,14 +679,15 @@ export const bookingMachine = setup({
           { actions: [say({ key: 'staleButton' }), askAgain] },
         ],
         TEXT: [
-          // 「通訳・介助」 would otherwise get the interpreter FAQ: only a question does.
-          ...shared('editField', { freeText: 'strict' }),
+          // Field words first: 「通訳・介助」 is a field here, not the interpreter FAQ, and
+          // 「日程を変更したい」 a correction, not a cancellation.
           { guard: ({ event }) => /名前|氏名/u.test(textOf(event)), target: 'name', actions: assign({ editing: true }) },
           { guard: ({ event }) => /求職番号|番号/u.test(textOf(event)) && !/電話/u.test(textOf(event)), target: 'number', actions: assign({ editing: true }) },
           { guard: ({ event }) => /電話/u.test(textOf(event)), target: 'phone', actions: assign({ editing: true }) },
           { guard: ({ event }) => /相談内容|内容/u.test(textOf(event)), target: 'topic', actions: assign({ editing: true }) },
           { guard: ({ event }) => /通訳|介助/u.test(textOf(event)), target: 'attendant', actions: assign({ editing: true }) },
-          { guard: ({ event }) => /日時|日付|時間|日にち/u.test(textOf(event)), target: 'date', actions: editSlot },
+          { guard: ({ event }) => /日時|日付|日程|時間|日にち/u.test(textOf(event)), target: 'date', actions: editSlot },
+          ...shared('editField'),
           { actions: askAgain },
         ],
       },

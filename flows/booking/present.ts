@@ -240,9 +240,9 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'bookings':
       return [text(say.bookings.length ? `${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : copy.noBookings)];
     case 'cancellationInfo':
-      return [text(`${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`)];
+      return [text(`${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`, menuQuickReplies(q))];
     case 'existingBooking':
-      return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`)];
+      return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`, menuQuickReplies(q))];
     case 'dateRefused':
       return [text(`${fill(copy.dateRefused[say.reason], ctx, { date: formatDate(say.date) })}${copy.dateRefusedNext}`)];
     case 'bookingConfirmed':

@@ -89,6 +89,14 @@ function restore(state: { value: unknown; context: unknown }): Snapshot | null {
   }
 }
 
+/** The initial snapshot, with the question counter past the one of `oldContext` (if readable). */
+function freshSnapshotAfter(oldContext: unknown): Snapshot {
+  const initial = initialTransition(bookingMachine)[0];
+  const oldQ = typeof oldContext === 'object' && oldContext !== null && 'q' in oldContext && typeof oldContext.q === 'number' ? oldContext.q : 0;
+  if (!Number.isSafeInteger(oldQ) || oldQ <= 0) return initial;
+  return bookingMachine.resolveState({ value: initial.value, context: { ...initial.context, q: oldQ + 1 } });
+}
+
 function toEvent(input: UserInput, snapshot: Snapshot, facts: Facts): DialogueEvent {
   switch (input.type) {
     case 'follow':
@@ -157,8 +165,11 @@ export async function runDialogueTurn(
       if (!restored.matches('idle') && stored.expiresAt.getTime() <= now.getTime()) {
         snapshot = await step(snapshot, { type: 'TIMEOUT', facts });
       }
-    } else if (!wasIdle && input.type !== 'follow') {
-      snapshot = await step(snapshot, { type: 'RESTARTED', facts });
+    } else {
+      // A fresh start, but the question counter goes on from the old conversation's, so its
+      // buttons stay stale instead of matching the new questions' numbers.
+      snapshot = freshSnapshotAfter(stored.state.context);
+      if (!wasIdle && input.type !== 'follow') snapshot = await step(snapshot, { type: 'RESTARTED', facts });
     }
   }
 

@@ -93,9 +93,9 @@ describe('a new friend and the terms', () => {
     await h.post([ev.postback('a=terms.agree&q=99')]);
     expect(await h.service.db.prisma.consent.count({ where: { userId: user } })).toBe(0);
     const reply = texts(h.line.messagesTo(user).slice(2));
-    expect(reply).toContain('そのボタンは現在は使えません');
+    expect(reply).toContain('現在は使えません');
     await h.post([ev.postback('garbage-not-ours')]);
-    expect(texts(h.line.messagesTo(user).slice(-2))).toContain('そのボタンは現在は使えません');
+    expect(texts(h.line.messagesTo(user).slice(-2))).toContain('現在は使えません');
   });
 
   it('never stays silent: unknown text gets guidance, a sticker or image a note that text is needed', async () => {

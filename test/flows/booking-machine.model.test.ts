@@ -516,6 +516,9 @@ describe('the booking machine as a model', () => {
     for (const edge of edges) {
       // A turn that asked for a booking continues with its outcome (checked from `creating`).
       if (edge.to.machine.matches('creating')) continue;
+      // TIMEOUT never stands alone (the runner applies the user's input right after it); at the
+      // terms question, where nothing was entered, it rightly says nothing.
+      if (edge.event.type === 'TIMEOUT' && edge.to.machine.matches('terms') && edge.to.says.length === 0) continue;
       const problem = problemsWithReply(edge.to.says, edge.to.machine.context.q);
       if (problem) failures.push(`${describeEdge(edge)}: ${problem}`);
     }
