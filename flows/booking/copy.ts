@@ -54,6 +54,7 @@ export const copy = {
     summary: 'ご予約の内容をご確認ください。',
     editField: 'どの項目を修正しますか？',
     confirmQuit: '入力中の内容を破棄して、予約のお手続きをやめますか？',
+    confirmCancel: '次のご予約をキャンセルしますか？\n{when}',
   },
   briefQuestions: {
     registered: '求職登録がお済みか、「はい」か「いいえ」でお答えください。',
@@ -73,7 +74,11 @@ export const copy = {
     summary: '「この内容で予約する」「修正する」「やめる」から選んでください。',
     editField: '修正する項目を選んでください。',
     confirmQuit: 'お手続きをやめる場合は「はい、やめる」、続ける場合は「いいえ、続ける」を押してください。',
+    confirmCancel: 'キャンセルする場合は「キャンセルする」、しない場合は「キャンセルしない」を押してください。\n{when}',
   },
+  bookingCancelled: 'ご予約をキャンセルしました。\n{when}\nまたのご利用をお待ちしています。「予約」と送ると、あらためて予約できます。',
+  cancelKept: '承知しました。ご予約はそのままです。',
+  cancelClosed: 'このご予約は、チャットでキャンセルできる期限を過ぎています。お電話でご連絡ください。',
 
   notRegistered:
     'オンライン職業相談は、ハローワーク港北で求職登録がお済みの方がご利用いただけます。\nお手数ですが、ハローワーク港北の窓口で求職登録（オンライン仮登録の方は本登録）をお済ませください。お済みになったら「予約」と送ってください。\nお問い合わせ：{phone}（{hours}）',
@@ -144,6 +149,8 @@ export const copy = {
     edit: '修正する',
     quitYes: 'はい、やめる',
     quitNo: 'いいえ、続ける',
+    cancelYes: 'キャンセルする',
+    cancelNo: 'キャンセルしない',
     editName: '氏名',
     editNumber: '求職番号',
     editPhone: '電話番号',

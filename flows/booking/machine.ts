@@ -16,7 +16,7 @@ import type { FaqTopic, Intent } from './intents.ts';
 import { parseTypedDate, parseTypedTime, validateJobSeekerNumber, validateName, validatePhoneNumber, validateTopic } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 
-export const FLOW_VERSION = 3;
+export const FLOW_VERSION = 4;
 
 /** Dates shown per page of the date question (quick replies: 8 dates + 4 navigation). */
 export const DATES_PER_PAGE = 8;
@@ -30,6 +30,8 @@ export interface BookingSummary {
   id: string;
   date: JpDate;
   time: string;
+  /** The user may cancel it in the chat (CHAT_CANCELLATION_ENABLED, before the cut-off). */
+  cancellableInChat?: boolean;
 }
 
 /** What the runner knows about the user and the office at the moment of the event. */
@@ -62,7 +64,9 @@ export type DialogueEvent =
   | { type: 'TIMEOUT'; facts: Facts }
   | { type: 'RESTARTED'; facts: Facts }
   | { type: 'BOOKING_CREATED'; booking: BookingSummary; facts: Facts }
-  | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'maxActive'; facts: Facts };
+  | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'maxActive'; facts: Facts }
+  | { type: 'BOOKING_CANCELLED'; booking: BookingSummary; facts: Facts }
+  | { type: 'CANCEL_FAILED'; facts: Facts };
 
 /** The questions the bot asks; present.ts renders each with its buttons. */
 export type QuestionId =
@@ -83,7 +87,8 @@ export type QuestionId =
   | 'time'
   | 'summary'
   | 'editField'
-  | 'confirmQuit';
+  | 'confirmQuit'
+  | 'confirmCancel';
 
 export type Attendant = 'none' | 'interpreter' | 'assistant';
 
@@ -117,6 +122,8 @@ export interface DialogueContext {
   offeredTimes: string[];
   /** The question to return to when the user decides not to quit after all. */
   quitFrom: QuestionId | null;
+  /** The booking the user asked to cancel in the chat. */
+  cancelling: BookingSummary | null;
   /** The slot the summary showed when the user chose to correct it, kept if they back out. */
   slotBeforeEdit: { date: JpDate; time: string } | null;
 }
@@ -124,7 +131,7 @@ export interface DialogueContext {
 /** The context an `ask` needs to render its question. */
 export type AskView = Pick<
   DialogueContext,
-  'q' | 'termsVersion' | 'draft' | 'editing' | 'datePage' | 'offeredDates' | 'hasMoreDates' | 'offeredTimes'
+  'q' | 'termsVersion' | 'draft' | 'editing' | 'datePage' | 'offeredDates' | 'hasMoreDates' | 'offeredTimes' | 'cancelling'
 >;
 
 /** A message to send; `key` picks the copy, the rest fills it in. */
@@ -137,6 +144,8 @@ export type Say =
   | { key: 'bookings' | 'cancellationInfo' | 'existingBooking'; bookings: BookingSummary[] }
   | { key: 'dateRefused'; date: JpDate; reason: DateRefusal }
   | { key: 'bookingConfirmed'; booking: BookingSummary }
+  | { key: 'bookingCancelled'; booking: BookingSummary }
+  | { key: 'cancelClosed' | 'cancelKept' }
   | {
       key:
         | 'welcome'
@@ -170,8 +179,8 @@ const valueOf = (event: Ev): string => (event.type === 'POSTBACK' ? (event.value
 const emptyDraft: Draft = {};
 
 function viewOf(context: Ctx): AskView {
-  const { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes } = context;
-  return { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes };
+  const { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes, cancelling } = context;
+  return { q, termsVersion, draft, editing, datePage, offeredDates, hasMoreDates, offeredTimes, cancelling };
 }
 
 /** The current question again (briefly), or the menu when nothing is being asked. */
@@ -278,6 +287,9 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
   ];
 }
 
+/** The soonest booking the user may cancel in the chat, if any. */
+const cancellableInChat = (event: Ev): BookingSummary | null => factsOf(event).bookings.find((b) => b.cancellableInChat) ?? null;
+
 const commandWords = new Set<Intent>(['book', 'help', 'yes', 'no', 'agree', 'decline', 'terms', 'greeting']);
 
 /** Where a correctly answered question leads: the next one, or the summary when correcting. */
@@ -303,7 +315,7 @@ const editSlot = assignCtx(({ context }) => {
   return { editing: true, slotBeforeEdit: date && time ? { date, time } : null };
 });
 
-const reset = assignCtx({ draft: emptyDraft, editing: false, datePage: 0, offeredDates: [] as JpDate[], offeredTimes: [] as string[], quitFrom: null, slotBeforeEdit: null, asking: null });
+const reset = assignCtx({ draft: emptyDraft, editing: false, datePage: 0, offeredDates: [] as JpDate[], offeredTimes: [] as string[], quitFrom: null, slotBeforeEdit: null, cancelling: null, asking: null });
 
 const pickedDate = ({ event }: { event: Ev }): JpDate | null =>
   event.type === 'POSTBACK' && event.action === 'date.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedDate(event.text, event.facts.today) : null;
@@ -328,6 +340,7 @@ export const bookingMachine = setup({
     say: (_, _params: Say) => {},
     recordConsent: (_, _params: { termsId: number }) => {},
     createBooking: (_, _params: { draft: Draft; termsId: number }) => {},
+    cancelBooking: (_, _params: { bookingId: string }) => {},
   },
   guards: {
     consentedNow: ({ context, event }) => factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version,
@@ -346,6 +359,7 @@ export const bookingMachine = setup({
     hasMoreDates: false,
     offeredTimes: [],
     quitFrom: null,
+    cancelling: null,
     slotBeforeEdit: null,
   },
   initial: 'idle',
@@ -368,6 +382,7 @@ export const bookingMachine = setup({
         TEXT: [
           { guard: intentIs('book'), target: 'startBooking' },
           { guard: intentIs('checkBooking'), actions: sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })) },
+          { guard: ({ event }) => (intentIs('cancelBooking')({ event }) || intentIs('quit')({ event })) && cancellableInChat(event) !== null, target: 'confirmCancel' },
           { guard: intentIs('cancelBooking'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
           { guard: intentIs('quit'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
           { guard: ({ event }) => event.type === 'TEXT' && (event.intent === 'terms' || event.intent === 'faq.terms'), actions: sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })) },
@@ -377,6 +392,7 @@ export const bookingMachine = setup({
         POSTBACK: [
           { guard: actionIs('menu.book'), target: 'startBooking' },
           { guard: actionIs('menu.check'), actions: sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })) },
+          { guard: ({ event }) => actionIs('menu.cancel')({ event }) && cancellableInChat(event) !== null, target: 'confirmCancel' },
           { guard: actionIs('menu.cancel'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
           { guard: actionIs('menu.terms'), actions: sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })) },
           { actions: [say({ key: 'staleButton' }), say({ key: 'help' })] },
@@ -690,6 +706,30 @@ export const bookingMachine = setup({
           ...shared('editField'),
           { actions: askAgain },
         ],
+      },
+    },
+    // Cancelling in the chat, where the office allows it (off by default: the terms say by phone).
+    confirmCancel: {
+      entry: [assignCtx(({ event }) => ({ cancelling: cancellableInChat(event) })), ...asking('confirmCancel')],
+      on: {
+        TEXT: [
+          { guard: intentIs('yes'), target: 'cancellingBooking' },
+          { guard: ({ event }) => intentIs('no')({ event }) || intentIs('back')({ event }) || intentIs('quit')({ event }), target: 'idle', actions: say({ key: 'cancelKept' }) },
+          { actions: askAgain },
+        ],
+        POSTBACK: [
+          { guard: actionIs('cancel.yes'), target: 'cancellingBooking' },
+          { guard: actionIs('cancel.no'), target: 'idle', actions: say({ key: 'cancelKept' }) },
+          { actions: [say({ key: 'staleButton' }), askAgain] },
+        ],
+      },
+    },
+    // Waiting for the runner's answer to cancelBooking, within the same turn.
+    cancellingBooking: {
+      entry: { type: 'cancelBooking', params: ({ context }) => ({ bookingId: context.cancelling?.id ?? '' }) },
+      on: {
+        BOOKING_CANCELLED: { target: 'idle', actions: sayWith(({ event }) => ({ key: 'bookingCancelled', booking: event.type === 'BOOKING_CANCELLED' ? event.booking : { id: '', date: '', time: '' } })) },
+        CANCEL_FAILED: { target: 'idle', actions: [say({ key: 'cancelClosed' }), sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings }))] },
       },
     },
     confirmQuit: {

@@ -211,6 +211,8 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: OfficeFacts): Message[
       ];
     case 'confirmQuit':
       return [text(prompt(id), [pb(copy.buttons.quitYes, 'quit.yes', view.q), pb(copy.buttons.quitNo, 'quit.no', view.q)])];
+    case 'confirmCancel':
+      return [text(fillTemplate(prompt(id), { when: view.cancelling ? formatWhen(view.cancelling) : '' }), [pb(copy.buttons.cancelYes, 'cancel.yes', view.q), pb(copy.buttons.cancelNo, 'cancel.no', view.q)])];
   }
 }
 
@@ -247,6 +249,8 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
       return [text(`${fill(copy.dateRefused[say.reason], ctx, { date: formatDate(say.date) })}${copy.dateRefusedNext}`)];
     case 'bookingConfirmed':
       return [text(fill(copy.bookingConfirmed, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q))];
+    case 'bookingCancelled':
+      return [text(fill(copy.bookingCancelled, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q))];
     case 'help':
       return [text(fill(copy.help, ctx), menuQuickReplies(q))];
     case 'declined':

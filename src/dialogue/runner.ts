@@ -9,7 +9,7 @@ import { initialTransition, transition } from 'xstate';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
 import { bookingMachine, FLOW_VERSION } from '../../flows/booking/machine.ts';
-import type { DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
+import type { BookingSummary, DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';
 import { present } from '../../flows/booking/present.ts';
@@ -20,10 +20,10 @@ import { loadConversation, saveConversation } from './conversation-store.ts';
 import type { StateSealer } from './conversation-store.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
-import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf } from '../rules/index.ts';
+import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
-import { bookingBlockFor } from '../lifecycle/operations.ts';
+import { bookingBlockFor, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput =
@@ -53,7 +53,7 @@ type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig) {
   const terms = await termsInForce(tx, now);
   const consent = await consentState(tx, userId, terms.id);
-  const bookings = await upcomingBookings(tx, userId, now, calendar.slotMinutes);
+  const bookings = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
   const refused = (await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD)) !== null;
   const taken = await takenSeats(tx, now);
   const horizon = bookableSlots(now, calendar, taken);
@@ -77,6 +77,27 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
     horizonEnd,
   };
   return { facts, warnings: [...horizon.warnings] };
+}
+
+/**
+ * Where the office allows cancelling in the chat (CHAT_CANCELLATION_ENABLED), which bookings are
+ * still before the cut-off (CHAT_CANCELLATION_CUTOFF_HOURS before the start).
+ */
+function markChatCancellable(bookings: BookingSummary[], now: Date, config: Config): BookingSummary[] {
+  if (!config.CHAT_CANCELLATION_ENABLED) return bookings;
+  const cutoffMs = config.CHAT_CANCELLATION_CUTOFF_HOURS * 3_600_000;
+  return bookings.map((b) => ({ ...b, cancellableInChat: tokyoInstant(b.date, b.time).getTime() - cutoffMs >= now.getTime() }));
+}
+
+/** Cancels in the chat; false when the cut-off has passed meanwhile. */
+async function cancelInChat(tx: Prisma.TransactionClient, userId: string, booking: BookingSummary, now: Date, config: Config): Promise<boolean> {
+  try {
+    await cancelBookingInChat(tx, { bookingId: booking.id, userId }, now, config.CHAT_CANCELLATION_CUTOFF_HOURS);
+    return true;
+  } catch (error) {
+    if (error instanceof ChatCancellationClosedError) return false;
+    throw error;
+  }
 }
 
 /** Restores a stored state, or null if it does not fit the current machine. */
@@ -149,6 +170,12 @@ export async function runDialogueTurn(
           ? { type: 'BOOKING_CREATED', booking: result.booking, facts }
           : { type: 'BOOKING_FAILED', reason: result.reason === 'incomplete' ? 'full' : result.reason, facts };
         current = await step(current, outcome);
+      } else if (action.type === 'cancelBooking') {
+        const { bookingId } = action.params as { bookingId: string };
+        const booking = facts.bookings.find((b) => b.id === bookingId);
+        const cancelled = booking ? await cancelInChat(tx, userId, booking, now, deps.config) : false;
+        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar));
+        current = await step(current, cancelled && booking ? { type: 'BOOKING_CANCELLED', booking, facts } : { type: 'CANCEL_FAILED', facts });
       }
     }
     return current;

@@ -149,20 +149,20 @@ export async function cancelBookingByStaff(prisma: PrismaClient, bookingId: stri
  * `cutoffHours` before the start. No push: the dialogue confirms in its reply.
  */
 export async function cancelBookingInChat(
-  prisma: PrismaClient,
+  tx: Prisma.TransactionClient,
   booking: { bookingId: string; userId: string },
   now: Date,
   cutoffHours: number,
 ): Promise<BookingOperationResult> {
-  return withLockedBooking(prisma, booking.bookingId, async (tx, row) => {
-    if (row.userId !== booking.userId) throw new BookingNotFoundError(booking.bookingId);
-    if (row.status === 'cancelled') return { bookingId: row.id, status: row.status, changed: false };
-    if (row.status !== 'confirmed') throw new BookingStateError(row.id, row.status, 'cancel');
-    const closedAt = new Date(row.startsAt.getTime() - cutoffHours * 3_600_000);
-    if (now.getTime() > closedAt.getTime()) throw new ChatCancellationClosedError(row.id, closedAt);
-    await cancelLocked(tx, row, { by: 'user-chat', reason: null, now });
-    return { bookingId: row.id, status: 'cancelled', changed: true };
-  });
+  // The dialogue runner's transaction already holds the user's lock; take the booking's row lock.
+  const row = await lockBookingIn(tx, booking.bookingId);
+  if (row.userId !== booking.userId) throw new BookingNotFoundError(booking.bookingId);
+  if (row.status === 'cancelled') return { bookingId: row.id, status: row.status, changed: false };
+  if (row.status !== 'confirmed') throw new BookingStateError(row.id, row.status, 'cancel');
+  const closedAt = new Date(row.startsAt.getTime() - cutoffHours * 3_600_000);
+  if (now.getTime() > closedAt.getTime()) throw new ChatCancellationClosedError(row.id, closedAt);
+  await cancelLocked(tx, row, { by: 'user-chat', reason: null, now });
+  return { bookingId: row.id, status: 'cancelled', changed: true };
 }
 
 /**
@@ -312,11 +312,16 @@ async function withLockedBooking<T>(prisma: PrismaClient, bookingId: string, wor
   if (!owner) throw new BookingNotFoundError(bookingId);
   return prisma.$transaction(async (tx) => {
     await lockUser(tx, owner.userId);
-    await tx.$queryRaw`SELECT id FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
-    const booking = await tx.booking.findUnique({ where: { id: bookingId }, select: { id: true, userId: true, status: true, startsAt: true } });
-    if (!booking) throw new BookingNotFoundError(bookingId);
-    return work(tx, booking);
+    return work(tx, await lockBookingIn(tx, bookingId));
   });
+}
+
+/** Takes the booking's row lock in `tx` and reads it. */
+async function lockBookingIn(tx: Prisma.TransactionClient, bookingId: string): Promise<LockedBooking> {
+  await tx.$queryRaw`SELECT id FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
+  const booking = await tx.booking.findUnique({ where: { id: bookingId }, select: { id: true, userId: true, status: true, startsAt: true } });
+  if (!booking) throw new BookingNotFoundError(bookingId);
+  return booking;
 }
 
 /** Cancels a locked booking: status, who and why, its seat freed at once, its reminder withdrawn. */

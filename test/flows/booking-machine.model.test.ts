@@ -24,6 +24,7 @@ import type { AskView, DialogueEvent, Say } from '../../flows/booking/machine.ts
 import { decodePostback } from '../../flows/booking/postback.ts';
 import {
   CLOSED_DATE,
+  EXISTING_BOOKING,
   FIRST_DATE,
   droppedMessages,
   LATER_DATE,
@@ -81,6 +82,10 @@ const userEvents: DialogueEvent[] = [
   tap('menu.terms'),
   text('予約確認', 'withBooking'),
   text('キャンセルしたい', 'withBooking'),
+  text('キャンセルしたい', 'withCancellableBooking'),
+  tap('menu.cancel', undefined, 'withCancellableBooking'),
+  tap('cancel.yes'),
+  tap('cancel.no'),
   text('やめる'),
   text('戻る'),
   text('料金はいくらですか？'),
@@ -160,6 +165,7 @@ const outcomes = new Map<DialogueEvent, BookingOutcome>();
 
 /** In `creating` only the outcome of createBooking arrives (the runner feeds it in the same turn). */
 function eventsFor(snapshot: Snapshot): DialogueEvent[] {
+  if (snapshot.matches('cancellingBooking')) return cancelOutcomes;
   if (!snapshot.matches('creating')) return userEvents;
   const draft = snapshot.context.draft;
   const key = `${draft.date}|${draft.time}`;
@@ -176,6 +182,13 @@ function eventsFor(snapshot: Snapshot): DialogueEvent[] {
 }
 
 const isOutcome = (event: DialogueEvent) => event.type === 'BOOKING_CREATED' || event.type === 'BOOKING_FAILED';
+const isCancelOutcome = (event: DialogueEvent) => event.type === 'BOOKING_CANCELLED' || event.type === 'CANCEL_FAILED';
+
+/** How the runner's cancelBooking turns out: cancelled, or the cut-off passed meanwhile. */
+const cancelOutcomes: DialogueEvent[] = [
+  labelled('cancel done', { type: 'BOOKING_CANCELLED', booking: EXISTING_BOOKING, facts: moments.ordinary }),
+  labelled('cancel closed', { type: 'CANCEL_FAILED', facts: moments.withBooking }),
+];
 
 /**
  * The actions of the buttons the user has in front of them: those of the current question (or
@@ -184,7 +197,7 @@ const isOutcome = (event: DialogueEvent) => event.type === 'BOOKING_CREATED' || 
  */
 function offeredActions(snapshot: Snapshot): Set<string> {
   const c = snapshot.context;
-  const view: AskView = { q: c.q, termsVersion: c.termsVersion, draft: c.draft, editing: c.editing, datePage: c.datePage, offeredDates: c.offeredDates, hasMoreDates: c.hasMoreDates, offeredTimes: c.offeredTimes };
+  const view: AskView = { q: c.q, termsVersion: c.termsVersion, draft: c.draft, editing: c.editing, datePage: c.datePage, offeredDates: c.offeredDates, hasMoreDates: c.hasMoreDates, offeredTimes: c.offeredTimes, cancelling: c.cancelling };
   const says: Say[] = c.asking === null ? [{ key: 'help' }] : [{ key: 'ask', question: c.asking, view }, { key: 'ask', question: c.asking, view, brief: true }];
   return new Set(postbackData(render(says, c.q)).map((data) => decodePostback(data)?.action ?? ''));
 }
@@ -193,6 +206,7 @@ const offered = new WeakMap<Snapshot, Set<string>>();
 /** The runner's rules: taps on current buttons, outcomes only in `creating`, timeouts only for an unfinished conversation. */
 function runnerWouldSend(snapshot: Snapshot, event: DialogueEvent): boolean {
   if (snapshot.matches('creating')) return isOutcome(event);
+  if (snapshot.matches('cancellingBooking')) return isCancelOutcome(event);
   if (isOutcome(event)) return false;
   if (event.type === 'TIMEOUT') return !snapshot.matches('idle');
   if (event.type === 'POSTBACK') {
@@ -393,7 +407,7 @@ const replayed = paths.map((path) => ({ path, conversation: replay(eventsOf(path
 /** Distinct turns over all paths (a prefix shared by many paths is one turn). */
 const pathTurns = [...new Set(replayed.flatMap(({ conversation: c }) => c.turns))];
 /** The runner never ends a turn in `creating`: it feeds the outcome first. */
-const completeTurns = pathTurns.filter((turn) => !turn.after.matches('creating'));
+const completeTurns = pathTurns.filter((turn) => !turn.after.matches('creating') && !turn.after.matches('cancellingBooking'));
 const describeTurn = (turn: Turn) => `${String(turn.before.value)} --${turn.events.map(labelOf).join(' + ')}--> ${String(turn.after.value)}`;
 
 const checkedReplies = new Map<string, string | null>();
@@ -515,7 +529,7 @@ describe('the booking machine as a model', () => {
     const failures: string[] = [];
     for (const edge of edges) {
       // A turn that asked for a booking continues with its outcome (checked from `creating`).
-      if (edge.to.machine.matches('creating')) continue;
+      if (edge.to.machine.matches('creating') || edge.to.machine.matches('cancellingBooking')) continue;
       // TIMEOUT never stands alone (the runner applies the user's input right after it); at the
       // terms question, where nothing was entered, it rightly says nothing.
       if (edge.event.type === 'TIMEOUT' && edge.to.machine.matches('terms') && edge.to.says.length === 0) continue;

@@ -71,6 +71,8 @@ export const moments = {
   refused: makeFacts({ block: 'refused' }),
   maxActive: makeFacts({ block: 'maxActive', bookings: [EXISTING_BOOKING] }),
   withBooking: makeFacts({ bookings: [EXISTING_BOOKING] }),
+  /** The office allows cancelling in the chat and the booking is before the cut-off. */
+  withCancellableBooking: makeFacts({ bookings: [{ ...EXISTING_BOOKING, cancellableInChat: true }] }),
   noAvailability: makeFacts({ availability: [] }),
   /** 10:00 of the first date was just taken by someone else. */
   firstSlotTaken: makeFacts({ availability: OPEN_DATES.map((date) => ({ date, times: date === FIRST_DATE ? TIMES.filter((t) => t !== '10:00') : [...TIMES] })) }),

@@ -99,10 +99,10 @@ describe('cancellation in the chat (option)', () => {
     const other = await f.addUser('someone-else');
     const early = await f.addBooking(user, '2026-12-01', '10:00');
     const late = await f.addBooking(user, '2026-12-02', '10:00');
-    await expect(cancelBookingInChat(f.db.prisma, { bookingId: early, userId: other }, f.clock.now(), 24)).rejects.toBeInstanceOf(BookingNotFoundError);
-    expect(await cancelBookingInChat(f.db.prisma, { bookingId: early, userId: user }, f.clock.now(), 24)).toMatchObject({ status: 'cancelled', changed: true });
+    await expect(f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: other }, f.clock.now(), 24))).rejects.toBeInstanceOf(BookingNotFoundError);
+    expect(await f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: user }, f.clock.now(), 24))).toMatchObject({ status: 'cancelled', changed: true });
     f.clock.set('2026-12-01T10:00:01+09:00');
-    const refusal = await cancelBookingInChat(f.db.prisma, { bookingId: late, userId: user }, f.clock.now(), 24).catch((e: unknown) => e);
+    const refusal = await f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: late, userId: user }, f.clock.now(), 24)).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ChatCancellationClosedError);
     expect((refusal as ChatCancellationClosedError).closedAt.toISOString()).toBe(new Date('2026-12-01T10:00:00+09:00').toISOString());
     expect((await f.db.prisma.booking.findUniqueOrThrow({ where: { id: early } })).cancelledBy).toBe('user-chat');
