@@ -3,7 +3,6 @@
  * process, on the embedded database in a fresh directory, replying to a signed follow event
  * through the configured LINE API (the fake, on loopback).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
 import { CHANNEL_SECRET, CHANNEL_TOKEN, sign } from '../support/harness.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { spawnEntry } from '../support/process.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,19 +23,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+const run = (env: Record<string, string>) => spawnEntry('src/main.ts', env);
 
 describe('the server process', () => {
   let line: FakeLineApi;
@@ -82,16 +68,16 @@ describe('the server process', () => {
       expect(stdout).not.toContain('利用規約');
     } finally {
       proc.child.kill('SIGTERM');
-      expect(await proc.exited).toBe(0);
+      expect((await proc.exited).code).toBe(0);
     }
   });
 
   it('stops with one clear line naming a missing or malformed variable', async () => {
     const missing = run({ DATA_DIR: dataDir });
-    expect(await missing.exited).toBe(1);
+    expect((await missing.exited).code).toBe(1);
     expect(missing.output().stderr.trim().split('\n')).toEqual([expect.stringContaining('LINE_CHANNEL_SECRET')]);
     const bad = run({ LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 't', PORT: 'eighty', DATA_DIR: dataDir });
-    expect(await bad.exited).toBe(1);
+    expect((await bad.exited).code).toBe(1);
     expect(bad.output().stderr.trim()).toBe('Configuration error: PORT must be a whole number from 1 to 65535');
   });
 });

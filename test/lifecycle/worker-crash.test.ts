@@ -7,11 +7,9 @@
  * sent: the user has exactly one message. No test hook in the worker: the crash window is made
  * by the network, as it would be in production.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../src/db/client.ts';
 import { seedInitialData } from '../../src/db/seed.ts';
@@ -22,23 +20,11 @@ import { createTestDatabase } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { lineUserId, startFakeLineApi } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
+import { spawnEntry } from '../support/process.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const TOKEN = 'crash-test-token';
 
-function runWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/worker.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+const runWorker = (env: Record<string, string>) => spawnEntry('src/worker.ts', env);
 
 /** Forwards requests to the fake LINE API, then never answers: the response is lost on the way back. */
 async function startBlackHoleProxy(target: string, onDelivered: () => void): Promise<{ url: string; close(): Promise<void> }> {
