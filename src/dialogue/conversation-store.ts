@@ -23,13 +23,11 @@ export class ConversationConflictError extends Error {
   }
 }
 
-/** Seals and opens the stored state (encryption at rest); identity when not configured. */
+/** Seals and opens the stored state (encryption at rest with the personal-fields key). */
 export interface StateSealer {
   seal(json: string): string;
   open(sealed: string): string;
 }
-
-export const plainSealer: StateSealer = { seal: (s) => s, open: (s) => s };
 
 export async function loadConversation(tx: Prisma.TransactionClient, userId: string, sealer: StateSealer): Promise<StoredConversation | null> {
   const row = await tx.conversation.findUnique({ where: { userId } });
