@@ -16,7 +16,7 @@ import { createLineMessenger } from './line/messenger.ts';
 import type { Messenger } from './line/messenger.ts';
 import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
-import { recoverPendingEvents } from './events/line-events.ts';
+import { purgeProcessedEvents, recoverPendingEvents } from './events/line-events.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
@@ -78,6 +78,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const timers: NodeJS.Timeout[] = [];
   if (overrides.runSweeps ?? true) {
     const sweep = () => {
+      purgeProcessedEvents(deps.prisma, deps.clock.now()).catch((error: unknown) => {
+        logger.error({ error: describeError(error) }, 'webhook event purge failed');
+      });
       recoverPendingEvents(deps).catch((error: unknown) => {
         logger.error({ error: describeError(error) }, 'event recovery sweep failed');
       });

@@ -185,3 +185,12 @@ export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000
   for (const { userId } of users) if (userId) await processUserEvents(userId, deps);
   return users.length;
 }
+
+/**
+ * Forgets the ids of processed events after `keepDays`: they only guard against redelivery,
+ * which LINE attempts within a much shorter time. Failed events stay for staff to look at.
+ */
+export async function purgeProcessedEvents(prisma: PrismaClient, now: Date, keepDays = 30): Promise<number> {
+  const { count } = await prisma.webhookEvent.deleteMany({ where: { status: 'done', receivedAt: { lt: new Date(now.getTime() - keepDays * 86_400_000) } } });
+  return count;
+}

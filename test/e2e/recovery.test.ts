@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, eventsFor, lineUserId } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
-import { recordEvent, recoverPendingEvents } from '../../src/events/line-events.ts';
+import { purgeProcessedEvents, recordEvent, recoverPendingEvents } from '../../src/events/line-events.ts';
 import type { LineEvent } from '../../src/events/line-events.ts';
 
 describe('events accepted but not yet applied when the process stopped', () => {
@@ -33,5 +33,19 @@ describe('events accepted but not yet applied when the process stopped', () => {
     // Processed events keep no payload (it may hold message text).
     expect(rows.every((r) => r.payload === null)).toBe(true);
     h.line.assertNoRejections();
+  });
+
+  it('are forgotten 30 days after processing, unless they failed', async () => {
+    const user = lineUserId('purge');
+    const ev = eventsFor(h.line, user, h.clock);
+    await h.post([ev.follow()]);
+    const prisma = h.service.db.prisma;
+    const failed = { ...ev.text('x'), webhookEventId: '01PURGEFAILED0000000000000' };
+    await recordEvent(prisma, failed as unknown as LineEvent, h.clock.now());
+    await prisma.webhookEvent.update({ where: { id: failed.webhookEventId }, data: { status: 'failed', error: 'Error: test' } });
+    const later = new Date(h.clock.now().getTime() + 31 * 86_400_000);
+    expect(await purgeProcessedEvents(prisma, new Date(h.clock.now().getTime() + 29 * 86_400_000))).toBe(0);
+    expect(await purgeProcessedEvents(prisma, later)).toBeGreaterThan(0);
+    expect(await prisma.webhookEvent.findMany({ where: { userId: user }, select: { status: true } })).toEqual([{ status: 'failed' }]);
   });
 });
