@@ -87,10 +87,11 @@ const optionalUrl = (name: string) =>
       if (v === undefined || v.trim() === '') return undefined;
       try {
         const url = new URL(v.trim());
-        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+        // Meeting links reach users: https only, as the staff API requires.
+        if (url.protocol !== 'https:') throw new Error('scheme');
         return url.toString();
       } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an http(s) URL` });
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https:// URL` });
         return z.NEVER;
       }
     });

@@ -6,7 +6,7 @@
 import type { Config } from './config.ts';
 import { officeCalendarOf } from './config.ts';
 import type { Db } from './db/repositories.ts';
-import { addDays, tokyoDateOf, validateOfficeCalendarConfig } from './rules/index.ts';
+import { addDays, isJpDate, tokyoDateOf, validateOfficeCalendarConfig } from './rules/index.ts';
 import type { OfficeCalendarConfig } from './rules/index.ts';
 
 /**
@@ -15,7 +15,10 @@ import type { OfficeCalendarConfig } from './rules/index.ts';
  */
 export async function loadOfficeCalendar(db: Db, config: Config, now: Date): Promise<OfficeCalendarConfig> {
   const from = addDays(tokyoDateOf(now), -60);
-  const rows = await db.officeDay.findMany({ where: { date: { gte: from } }, select: { date: true, open: true } });
+  const all = await db.officeDay.findMany({ where: { date: { gte: from } }, select: { date: true, open: true } });
+  // A row typed by hand in a wrong format must not stop the bot: it is ignored (setOfficeDay
+  // refuses such dates).
+  const rows = all.filter((r) => isJpDate(r.date));
   return validateOfficeCalendarConfig(
     officeCalendarOf(config, {
       closedDays: rows.filter((r) => !r.open).map((r) => r.date),
@@ -26,5 +29,6 @@ export async function loadOfficeCalendar(db: Db, config: Config, now: Date): Pro
 
 /** Marks a date closed or exceptionally open (replacing an earlier entry for it). */
 export async function setOfficeDay(db: Db, date: string, open: boolean, note?: string): Promise<void> {
+  if (!isJpDate(date)) throw new RangeError(`office day must be a date YYYY-MM-DD (got "${date.slice(0, 20)}")`);
   await db.officeDay.upsert({ where: { date }, create: { date, open, note: note ?? null }, update: { open, note: note ?? null } });
 }

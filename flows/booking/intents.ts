@@ -59,14 +59,24 @@ const patterns: Array<[RegExp, Intent]> = [
   [/(予約|申し?込).*(したい|する|します|お願い|できますか|取りたい|入れたい)|相談.*(予約|申し?込)/u, 'book'],
 ];
 
-/** Classifies one typed message. */
-export function classifyText(text: string): Intent {
+/**
+ * The intent of a message that is exactly a command word (「やめる」「戻る」「予約確認」…), or
+ * 'none'. Free-text answers (a topic such as 「ホテルの予約係の求人」) are matched only this way.
+ */
+export function exactIntent(text: string): Intent {
   const t = normaliseForMatching(text);
   if (!t || t.length > 200) return 'none';
   // Own keys only: "constructor" or "__proto__" must not find Object.prototype's members.
   const lookup = (key: string): Intent | undefined => (Object.hasOwn(exact, key) ? exact[key] : undefined);
-  const hit = lookup(t) ?? lookup(t.replace(/[?？]+$/u, ''));
-  if (hit) return hit;
+  return lookup(t) ?? lookup(t.replace(/[?？]+$/u, '')) ?? 'none';
+}
+
+/** Classifies one typed message. */
+export function classifyText(text: string): Intent {
+  const t = normaliseForMatching(text);
+  if (!t || t.length > 200) return 'none';
+  const hit = exactIntent(text);
+  if (hit !== 'none') return hit;
   // A short answer that starts with はい or いいえ (「はい、開設しています」) answers a yes/no question.
   if (t.length <= 20 && /^(はい|ええ|うん)/u.test(t)) return 'yes';
   if (t.length <= 20 && /^(いいえ|いえ、|まだ)/u.test(t)) return 'no';

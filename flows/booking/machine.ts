@@ -11,7 +11,7 @@
  * version is not restored; the user is told politely and starts again.
  */
 import { assign, setup } from 'xstate';
-import { looksLikeQuestion, isFaq } from './intents.ts';
+import { exactIntent, looksLikeQuestion, isFaq } from './intents.ts';
 import type { FaqTopic, Intent } from './intents.ts';
 import { parseTypedDate, parseTypedTime, validateJobSeekerNumber, validateName, validatePhoneNumber, validateTopic } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
@@ -218,8 +218,6 @@ const askAgain = { type: 'say' as const, params: reask };
 
 const intentIs = (intent: Intent) => ({ event }: { event: Ev }) => event.type === 'TEXT' && event.intent === intent;
 const actionIs = (action: string) => ({ event }: { event: Ev }) => event.type === 'POSTBACK' && event.action === action;
-const either = (intent: Intent, action: string) => ({ event }: { event: Ev }) =>
-  (event.type === 'TEXT' && event.intent === intent) || (event.type === 'POSTBACK' && event.action === action);
 
 /** Where "back" goes from each booking question (the summary when correcting a field). */
 const previous: Partial<Record<QuestionId, QuestionId | 'idle'>> = {
@@ -254,28 +252,33 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
     if (options.freeText === 'strict') return looksLikeQuestion(event.text);
     return true;
   };
+  // A free-text answer ('loose': the topic, the language) counts as a command only when it is
+  // exactly a command word: 「ホテルの予約係の求人を探したい」 is a topic, not 「予約」.
+  const is = (intent: Intent) => ({ event }: { event: Ev }) =>
+    event.type === 'TEXT' && (options.freeText === 'loose' ? exactIntent(event.text) === intent : event.intent === intent);
+  const tapOr = (intent: Intent, action: string) => ({ event }: { event: Ev }) => is(intent)({ event }) || actionIs(action)({ event });
   return [
     {
       guard: ({ context, event }: { context: Ctx; event: Ev }) =>
-        (either('quit', 'nav.quit')({ event }) || intentIs('cancelBooking')({ event })) && hasDraft(context),
+        (tapOr('quit', 'nav.quit')({ event }) || is('cancelBooking')({ event })) && hasDraft(context),
       target: 'confirmQuit',
       actions: assignCtx({ quitFrom: id }),
     },
     {
-      guard: ({ event }: { event: Ev }) => either('quit', 'nav.quit')({ event }) || intentIs('cancelBooking')({ event }),
+      guard: ({ event }: { event: Ev }) => tapOr('quit', 'nav.quit')({ event }) || is('cancelBooking')({ event }),
       target: 'idle',
       actions: say({ key: 'quitDone' }),
     },
     {
-      guard: ({ context, event }: { context: Ctx; event: Ev }) => either('back', 'nav.back')({ event }) && context.editing && id !== 'time',
+      guard: ({ context, event }: { context: Ctx; event: Ev }) => tapOr('back', 'nav.back')({ event }) && context.editing && id !== 'time',
       target: 'summary',
       // Backing out of a date correction before choosing a time: the summary keeps its old slot.
       actions: assignCtx(({ context }) => (context.draft.time === undefined && context.slotBeforeEdit ? { draft: { ...context.draft, ...context.slotBeforeEdit } } : {})),
     },
     // Back from the first question is back at the menu: show it rather than fall silent.
-    { guard: either('back', 'nav.back'), target: back, actions: back === 'idle' ? [say({ key: 'help' })] : [] },
+    { guard: tapOr('back', 'nav.back'), target: back, actions: back === 'idle' ? [say({ key: 'help' })] : [] },
     {
-      guard: intentIs('checkBooking'),
+      guard: is('checkBooking'),
       actions: [sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })), askAgain],
     },
     {
@@ -283,7 +286,7 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
       actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain],
     },
     // A command word (「予約」「はい」「メニュー」…) is not a name, a topic or a language.
-    ...(options.freeText ? [{ guard: ({ event }: { event: Ev }) => event.type === 'TEXT' && commandWords.has(event.intent), actions: askAgain }] : []),
+    ...(options.freeText ? [{ guard: ({ event }: { event: Ev }) => event.type === 'TEXT' && commandWords.has(exactIntent(event.text)), actions: askAgain }] : []),
   ];
 }
 

@@ -96,13 +96,15 @@ export function runCalendarCommand(argv: readonly string[], deps: CalendarComman
   return 0;
 }
 
-/** The usage error in `argv`, if any, so the command can refuse before opening the database. */
-export function calendarArgumentsError(argv: readonly string[]): string | null {
+/**
+ * Checks `argv` before the command opens the database: the usage error if any, else the
+ * instant the calendar is shown as of (`--now`), so the database is read as of then too.
+ */
+export function checkCalendarArguments(argv: readonly string[]): { error: string } | { now: Date | undefined } {
   try {
-    parseCalendarArguments(argv);
-    return null;
+    return { now: parseCalendarArguments(argv).now };
   } catch (error) {
-    if (error instanceof CalendarUsageError) return `calendar: ${error.message}`;
+    if (error instanceof CalendarUsageError) return { error: `calendar: ${error.message}` };
     throw error;
   }
 }

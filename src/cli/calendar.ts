@@ -7,17 +7,18 @@ import { applicationClock, loadConfigOrExit } from '../entry.ts';
 import { openMigratedDatabase } from '../db/client.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { takenSeats } from '../booking/bookings.ts';
-import { calendarArgumentsError, runCalendarCommand } from './calendar-command.ts';
+import { checkCalendarArguments, runCalendarCommand } from './calendar-command.ts';
 
-const usageError = calendarArgumentsError(process.argv.slice(2));
-if (usageError) {
-  console.error(usageError);
+const checked = checkCalendarArguments(process.argv.slice(2));
+if ('error' in checked) {
+  console.error(checked.error);
   process.exit(2);
 }
 // The calendar needs no LINE channel; placeholders keep the shared validation usable.
 const config = loadConfigOrExit({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_TOKEN: '-' }, 2);
 const clock = applicationClock(config);
-const now = clock.now();
+// Office days and taken places are read as of --now too, so a past or future view is coherent.
+const now = checked.now ?? clock.now();
 const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
 let code: number;
 try {

@@ -23,7 +23,7 @@ import { loadOfficeCalendar } from '../office-days.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
-import { bookingBlockFor, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
+import { bookingBlockFor, BookingStateError, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput =
@@ -95,7 +95,8 @@ async function cancelInChat(tx: Prisma.TransactionClient, userId: string, bookin
     await cancelBookingInChat(tx, { bookingId: booking.id, userId }, now, config.CHAT_CANCELLATION_CUTOFF_HOURS);
     return true;
   } catch (error) {
-    if (error instanceof ChatCancellationClosedError) return false;
+    // Past the cut-off, or no longer cancellable (staff recorded an outcome meanwhile).
+    if (error instanceof ChatCancellationClosedError || error instanceof BookingStateError) return false;
     throw error;
   }
 }

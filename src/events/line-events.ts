@@ -56,6 +56,14 @@ export function parseWebhookBody(body: unknown): LineEvent[] {
   return parsed.data.events as unknown as LineEvent[];
 }
 
+/**
+ * The event as PostgreSQL's jsonb accepts it: it refuses U+0000 anywhere, and one such
+ * character would otherwise make the whole webhook request fail.
+ */
+function withoutNulCharacters(event: LineEvent): unknown {
+  return JSON.parse(JSON.stringify(event).replace(/\\u0000/g, ''));
+}
+
 const userIdOf = (event: LineEvent): string | null => (event.source?.type === 'user' && event.source.userId ? event.source.userId : null);
 
 /**
@@ -74,7 +82,7 @@ export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: D
         occurredAt: new Date(event.timestamp),
         receivedAt: now,
         status: actionable ? 'pending' : 'done',
-        payload: actionable ? (event as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+        payload: actionable ? (withoutNulCharacters(event) as Prisma.InputJsonValue) : Prisma.DbNull,
         processedAt: actionable ? null : now,
       },
     ],
@@ -146,21 +154,42 @@ export async function processUserEvents(userId: string, deps: EventDeps): Promis
       }
     } catch (error) {
       if (!claimed) throw error;
-      await recordFailure(claimed, error, deps);
+      // A transient error leaves the event pending for the recovery sweep: stop here, so this
+      // user's later events wait behind it and stay in order.
+      if ((await recordFailure(claimed, error, deps)) === 'retry-later') return;
     }
   }
 }
 
-async function recordFailure(claimed: { id: string; type: string; replyToken: string | undefined }, error: unknown, deps: EventDeps): Promise<void> {
+/** Errors worth another try: the database was briefly unavailable, busy or in conflict. */
+function isTransient(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const message = error instanceof Error ? error.message : '';
+  return ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034', '40001', '40P01', '57P01', 'ECONNRESET', 'ECONNREFUSED'].includes(code) || /deadlock|serializ|could not serialize|Transaction API error|connection (terminated|refused|closed)|timed? ?out/i.test(message);
+}
+
+/** Attempts after which an event that keeps hitting transient errors is given up as failed. */
+const maxEventAttempts = 5;
+
+async function recordFailure(claimed: { id: string; type: string; replyToken: string | undefined }, error: unknown, deps: EventDeps): Promise<'retry-later' | 'failed'> {
   const err = describeError(error);
+  const row = await deps.prisma.webhookEvent.findUnique({ where: { id: claimed.id }, select: { attempts: true } });
+  if (isTransient(error) && (row?.attempts ?? 0) + 1 < maxEventAttempts) {
+    // Left pending: the recovery sweep applies it again shortly (the transaction rolled back).
+    deps.logger.warn({ event: claimed.id, type: claimed.type, error: err }, 'event hit a transient error; will retry');
+    await deps.prisma.webhookEvent.update({ where: { id: claimed.id }, data: { attempts: { increment: 1 }, error: `${err.type}: ${err.message}` } });
+    return 'retry-later';
+  }
   deps.logger.error({ event: claimed.id, type: claimed.type, error: err }, 'event failed');
+  // The payload may hold what the user typed: keep only the type and the error.
   await deps.prisma.webhookEvent.update({
     where: { id: claimed.id },
-    data: { status: 'failed', error: `${err.type}: ${err.message}`, attempts: { increment: 1 }, processedAt: deps.clock.now() },
+    data: { status: 'failed', payload: Prisma.DbNull, error: `${err.type}: ${err.message}`, attempts: { increment: 1 }, processedAt: deps.clock.now() },
   });
   if (claimed.replyToken) {
     await deps.messenger.reply(claimed.replyToken, [text(systemErrorText(deps.dialogue.office))]).catch(() => undefined);
   }
+  return 'failed';
 }
 
 /** Records and applies one event; the entry point tests and other transports use. */

@@ -158,7 +158,8 @@ export async function cancelBookingInChat(
   const row = await lockBookingIn(tx, booking.bookingId);
   if (row.userId !== booking.userId) throw new BookingNotFoundError(booking.bookingId);
   if (row.status === 'cancelled') return { bookingId: row.id, status: row.status, changed: false };
-  if (row.status !== 'confirmed') throw new BookingStateError(row.id, row.status, 'cancel');
+  // 'contacted' (the user phoned to say they will be late) is still an upcoming booking.
+  if (row.status !== 'confirmed' && row.status !== 'contacted') throw new BookingStateError(row.id, row.status, 'cancel');
   const closedAt = new Date(row.startsAt.getTime() - cutoffHours * 3_600_000);
   if (now.getTime() > closedAt.getTime()) throw new ChatCancellationClosedError(row.id, closedAt);
   await cancelLocked(tx, row, { by: 'user-chat', reason: null, now });

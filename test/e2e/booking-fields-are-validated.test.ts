@@ -189,3 +189,24 @@ describe('each booking field says what was wrong and asks again', () => {
     expect(u.last).toContain('同席：通訳（ベトナム語）');
   });
 });
+
+describe('a topic that mentions bookings or cancellations', () => {
+  it('is taken as the topic, not as a command', async () => {
+    const hh = await startHarness();
+    try {
+      for (const [seed, topic] of [['topic-hotel', 'ホテルの予約係の求人を探したい'], ['topic-wait', 'キャンセル待ちの求人について相談したい'], ['topic-check', '面接の予約内容を確認したい']] as const) {
+        const u = chatUser(hh, seed);
+        await toNameQuestion(u);
+        await u.say(answers.name);
+        await u.say(answers.number);
+        await u.say(answers.phone);
+        await u.tap('はい、同じです');
+        await u.say(topic);
+        expect(u.last, topic).toContain('通訳の方や介助の方は同席されますか');
+      }
+      hh.line.assertNoRejections();
+    } finally {
+      await hh.close();
+    }
+  });
+});
