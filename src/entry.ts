@@ -8,6 +8,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config.ts';
 import { clockStartingAt, systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
+import { DatabaseInUseError, openMigratedDatabase } from './db/client.ts';
+import type { Database } from './db/client.ts';
 
 /** The validated configuration, or exit with `Configuration error: …` and `exitCode`. */
 export function loadConfigOrExit(overrides: Record<string, string> = {}, exitCode = 1): Config {
@@ -20,11 +22,28 @@ export function loadConfigOrExit(overrides: Record<string, string> = {}, exitCod
   }
 }
 
-/** Exits with one line if `error` is a ConfigError; returns otherwise (rethrow it). */
+/**
+ * Exits with one line if `error` is one a user can act on (configuration, or the embedded
+ * database in use by another process); returns otherwise (rethrow it).
+ */
 export function exitOnConfigError(error: unknown, exitCode = 1): void {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
     process.exit(exitCode);
+  }
+  if (error instanceof DatabaseInUseError) {
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+    process.exit(exitCode);
+  }
+}
+
+/** Opens and migrates the configured database, or exits with one line (see exitOnConfigError). */
+export async function openDatabaseOrExit(config: Config, exitCode = 1): Promise<Database & { appliedMigrations: string[] }> {
+  try {
+    return await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  } catch (error) {
+    exitOnConfigError(error, exitCode);
+    throw error;
   }
 }
 

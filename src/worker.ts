@@ -5,8 +5,7 @@
  * Reads the same configuration as the service; a configuration error stops the process with one
  * line naming the variable. Runs until SIGTERM or SIGINT, finishing the pass in progress.
  */
-import { applicationClock, loadConfigOrExit } from './entry.ts';
-import { openMigratedDatabase } from './db/client.ts';
+import { applicationClock, loadConfigOrExit, openDatabaseOrExit } from './entry.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
@@ -16,7 +15,7 @@ const logger = createLogger({ level: config.LOG_LEVEL });
 const clock = applicationClock(config);
 if (config.CLOCK_START) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the worker runs on a shifted clock');
 
-const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+const db = await openDatabaseOrExit(config);
 if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
 if (db.kind === 'pglite') {
   // The embedded database belongs to one process: a service on the same DATA_DIR must not run meanwhile.

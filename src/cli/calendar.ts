@@ -3,8 +3,7 @@
  * the office calendar as the service sees it — same configuration, the office's own closed and
  * open days and the places already taken from the database. See runCalendarCommand.
  */
-import { applicationClock, loadConfigOrExit } from '../entry.ts';
-import { openMigratedDatabase } from '../db/client.ts';
+import { applicationClock, loadConfigOrExit, openDatabaseOrExit } from '../entry.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { takenSeats } from '../booking/bookings.ts';
 import { checkCalendarArguments, runCalendarCommand } from './calendar-command.ts';
@@ -19,7 +18,7 @@ const config = loadConfigOrExit({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_
 const clock = applicationClock(config);
 // Office days and taken places are read as of --now too, so a past or future view is coherent.
 const now = checked.now ?? clock.now();
-const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+const db = await openDatabaseOrExit(config, 2);
 let code: number;
 try {
   const calendar = await loadOfficeCalendar(db.prisma, config, now);

@@ -3,20 +3,12 @@
  * (DATABASE_URL, or the embedded one under DATA_DIR) and seeds the initial terms. The service
  * does the same at start; this is for deployments that migrate before rolling out.
  */
-import { config as loadDotenv } from 'dotenv';
-import { z } from 'zod';
-import { openMigratedDatabase } from '../db/client.ts';
+import { loadConfigOrExit, openDatabaseOrExit } from '../entry.ts';
 import { seedInitialData } from '../db/seed.ts';
 
-loadDotenv({ quiet: true });
-const env = z
-  .object({ DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL').optional().or(z.literal('')), DATA_DIR: z.string().optional() })
-  .safeParse(process.env);
-if (!env.success) {
-  console.error(`Configuration error: ${env.error.issues[0]?.message ?? 'invalid'}`);
-  process.exit(1);
-}
-const db = await openMigratedDatabase({ databaseUrl: env.data.DATABASE_URL || undefined, dataDir: env.data.DATA_DIR || './data' });
+// Migrating needs no LINE channel; placeholders keep the shared validation usable.
+const config = loadConfigOrExit({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_TOKEN: '-' });
+const db = await openDatabaseOrExit(config);
 await seedInitialData(db.prisma);
 console.log(db.appliedMigrations.length ? `applied: ${db.appliedMigrations.join(', ')}` : 'database is up to date');
 await db.close();

@@ -5,7 +5,7 @@
  * instances can share it. Both speak PostgreSQL, so one Prisma schema and one set of
  * migrations serve both.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -40,11 +40,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { prisma, kind: 'postgres', adapterFactory, close: () => prisma.$disconnect() };
   }
   let pglite: PGlite;
+  let release = async () => {};
   if (options.dataDir.startsWith('memory://')) {
     pglite = new PGlite(options.dataDir);
   } else {
     const dir = path.resolve(options.dataDir, 'pglite');
     await mkdir(dir, { recursive: true });
+    release = await lockDataDir(path.resolve(options.dataDir, 'pglite.lock'));
     pglite = new PGlite(dir);
   }
   await pglite.waitReady;
@@ -57,8 +59,52 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      await release();
     },
   };
+}
+
+/** Another process is using the embedded database. */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError';
+  readonly pid: number;
+  constructor(lockFile: string, pid: number) {
+    super(`the embedded database (${path.dirname(lockFile)}) is in use by process ${pid}: stop it first, or use PostgreSQL (DATABASE_URL) to run several processes`);
+    this.pid = pid;
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process writing to the same directory loses
+ * data. A lock file holding our pid keeps a second one out; a lock left by a process that no
+ * longer runs (a crash) is taken over.
+ */
+async function lockDataDir(lockFile: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return async () => {
+        await rm(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || isRunning(pid))) throw new DatabaseInUseError(lockFile, pid);
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${lockFile}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Opens the database and brings its schema up to date; what every entry point calls. */

@@ -81,3 +81,27 @@ describe('the server process', () => {
     expect(bad.output().stderr.trim()).toBe('Configuration error: PORT must be a whole number from 1 to 65535');
   });
 });
+
+describe('the embedded database', () => {
+  it('belongs to one process: a second one refuses to start with one clear line', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'hw-lock-'));
+    const line = await startFakeLineApi({ channelAccessToken: CHANNEL_TOKEN });
+    const env = { LINE_CHANNEL_SECRET: CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_TOKEN, LINE_API_BASE_URL: line.baseURL, DATA_DIR: dataDir };
+    const first = spawnEntry('src/main.ts', { ...env, PORT: String(await freePort()) });
+    try {
+      for (let i = 0; i < 200 && !first.output().stdout.includes('"msg":"listening"'); i++) await new Promise((r) => setTimeout(r, 100));
+      const second = spawnEntry('src/cli/calendar.ts', { DATA_DIR: dataDir });
+      const { code } = await second.exited;
+      expect(code).toBe(2);
+      expect(second.output().stderr.trim()).toMatch(/^Cannot start: the embedded database .* is in use by process \d+/);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+      await line.close();
+    }
+    // Once the service has stopped, the calendar opens it.
+    const after = spawnEntry('src/cli/calendar.ts', { DATA_DIR: dataDir });
+    expect((await after.exited).code).toBe(0);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
