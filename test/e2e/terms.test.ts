@@ -101,7 +101,7 @@ describe('a new friend and the terms', () => {
   it('never stays silent: unknown text gets guidance, a sticker or image a note that text is needed', async () => {
     const user = lineUserId('unknown');
     const ev = eventsFor(h.line, user, h.clock);
-    for (const event of [ev.text('あいうえお🙂'), ev.sticker(), ev.image(), ev.location(), ev.text('x'.repeat(10_000))]) {
+    for (const event of [ev.text('あいうえお🙂'), ev.sticker(), ev.image(), ev.location(), ev.text('x'.repeat(10_000)), ev.text('予約\u0000\u0000')]) {
       const before = h.line.messagesTo(user).length;
       await h.post([event]);
       expect(h.line.messagesTo(user).length).toBeGreaterThan(before);
