@@ -212,6 +212,8 @@ describe('the webhook endpoint', () => {
     const row = await h.service.db.prisma.webhookEvent.findUnique({ where: { id: follow.webhookEventId } });
     expect(row?.status).toBe('failed');
     expect(row?.error).toContain('no terms version');
+    // What the user sent is not kept on a failed event (it may be personal).
+    expect(row?.payload).toBeNull();
     expect(texts(h.line.messagesTo(user))).toContain('お電話');
   });
 });
