@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'src/cli/**', 'test/**', 'bench/**', '*.config.*'],
+    files: ['scripts/**', 'test/**', 'bench/**', '*.config.*'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -10,7 +10,7 @@ import { checkCalendarArguments, runCalendarCommand } from './calendar-command.t
 
 const checked = checkCalendarArguments(process.argv.slice(2));
 if ('error' in checked) {
-  console.error(checked.error);
+  process.stderr.write(`${checked.error}\n`);
   process.exit(2);
 }
 // The calendar needs no LINE channel; placeholders keep the shared validation usable.

@@ -10,7 +10,7 @@ import { seedInitialData } from '../db/seed.ts';
 const config = loadConfigOrExit({ LINE_CHANNEL_SECRET: '-', LINE_CHANNEL_ACCESS_TOKEN: '-' });
 const db = await openDatabaseOrExit(config);
 await seedInitialData(db.prisma);
-console.log(db.appliedMigrations.length ? `applied: ${db.appliedMigrations.join(', ')}` : 'database is up to date');
+process.stdout.write(`${db.appliedMigrations.length ? `applied: ${db.appliedMigrations.join(', ')}` : 'database is up to date'}\n`);
 await db.close();
 // Exit explicitly: the WebAssembly schema engine leaves a timer that would keep the process
 // alive for about ten seconds.

@@ -8,13 +8,13 @@ import { createMigration } from '../db/migrate.ts';
 
 const name = process.argv.slice(2).join('_');
 if (!name) {
-  console.error('usage: npm run db:migration -- <name>   (e.g. add_bookings)');
+  process.stderr.write('usage: npm run db:migration -- <name>   (e.g. add_bookings)\n');
   process.exit(2);
 }
 const db = await openDatabase({ dataDir: 'memory://' });
 try {
   const created = await createMigration(db.adapterFactory, name, new Date());
-  console.log(created ? `created ${created.directory}` : 'schema.prisma matches the migrations: nothing to do');
+  process.stdout.write(`${created ? `created ${created.directory}` : 'schema.prisma matches the migrations: nothing to do'}\n`);
 } finally {
   await db.close();
 }
