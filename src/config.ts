@@ -96,6 +96,26 @@ const optionalUrl = (name: string) =>
       }
     });
 
+/**
+ * Where users' browsers reach this service (issue #10): the consent card and announcements link
+ * to `<PUBLIC_BASE_URL>/terms/<version>`. LINE opens only absolute https links, so https only; a
+ * path prefix is kept (behind a reverse proxy). Unset: no links, the full text goes in the chat.
+ */
+const publicBaseUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    try {
+      const url = new URL(v.trim());
+      if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) throw new Error('not a base URL');
+      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'PUBLIC_BASE_URL must be an https:// address such as https://line.example.jp (no query), or unset' });
+      return z.NEVER;
+    }
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
   LINE_CHANNEL_SECRET: z.string({ message: 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console' }).min(1, 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console'),
@@ -123,6 +143,10 @@ const schema = z.object({
   CHAT_CANCELLATION_CUTOFF_HOURS: int('CHAT_CANCELLATION_CUTOFF_HOURS', 24, 0, 24 * 14),
   RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
   SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),
+  // Terms changes and announcements (issue #10).
+  PUBLIC_BASE_URL: publicBaseUrl,
+  ANNOUNCEMENT_CONCURRENCY: int('ANNOUNCEMENT_CONCURRENCY', 4, 1, 50),
+  ANNOUNCEMENT_REQUESTS_PER_SECOND: int('ANNOUNCEMENT_REQUESTS_PER_SECOND', 100, 1, 200),
   STAFF_API_TOKEN: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
   CLOCK_START: z
     .string()

@@ -13,6 +13,7 @@ import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotic
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
 import { refusalText } from '../../src/lifecycle/copy.ts';
+import type { TermsCard } from '../../src/terms/versions.ts';
 
 export interface PresentContext {
   officeName: string;
@@ -24,9 +25,11 @@ export interface PresentContext {
   maxActiveBookings: number;
   /** Full text of a terms version, by label. */
   termsText(version: string): string | undefined;
+  /** What a terms version's consent card shows (label, summaries, effective date, link), by version. */
+  termsCard(version: string): TermsCard | undefined;
 }
 
-export type OfficeFacts = Omit<PresentContext, 'termsText'>;
+export type OfficeFacts = Omit<PresentContext, 'termsText' | 'termsCard'>;
 
 function fill(template: string, ctx: OfficeFacts, values: Record<string, string> = {}): string {
   const all: Record<string, string> = {
@@ -64,27 +67,45 @@ const menuQuickReplies = (q: number) => [
   pb(copy.buttons.terms, 'menu.terms', q),
 ];
 
-function termsQuestion(view: AskView, ctx: OfficeFacts, brief: boolean, changed: boolean): Message[] {
+/** The label users see for a version (e.g. 令和8年4月1日改定), from the version's own data. */
+const termsLabel = (ctx: PresentContext, version: string): string => ctx.termsCard(version)?.label ?? version;
+
+/**
+ * The consent card. Its summary is the version's own (data, not copy); after a change it says
+ * what changed and from when. "全文を読む" opens the public full-text page when the service knows
+ * its public address (PUBLIC_BASE_URL), else sends the full text in the chat as before.
+ */
+function termsQuestion(view: AskView, ctx: PresentContext, brief: boolean, changed: boolean): Message[] {
   const version = view.termsVersion ?? '';
-  const question = fill(changed ? copy.termsChangedQuestion : copy.termsQuestion, ctx, { version });
-  const actions = [pb(copy.buttons.agree, 'terms.agree', view.q), pb(copy.buttons.decline, 'terms.decline', view.q), pb(copy.buttons.readFull, 'terms.full', view.q)];
+  const card = ctx.termsCard(version);
+  const label = card?.label ?? version;
+  const question = fill(changed ? copy.termsChangedQuestion : copy.termsQuestion, ctx, { version: label });
+  const readFull: Action = card?.fullTextUrl ? { type: 'uri', label: copy.buttons.readFull, uri: card.fullTextUrl } : pb(copy.buttons.readFull, 'terms.full', view.q);
+  const actions = [pb(copy.buttons.agree, 'terms.agree', view.q), pb(copy.buttons.decline, 'terms.decline', view.q), readFull];
   if (brief) return [text(fill(copy.termsPleaseChoose, ctx), actions)];
+  const changes =
+    changed && card?.changeSummary
+      ? [fill(copy.termsChangesHeading, ctx, { date: formatJpDate(card.effectiveDate, { withYear: true }) }), card.changeSummary]
+      : [];
+  const title = fill(copy.termsSummaryTitle, ctx, { version: label });
+  const summaryText = card?.cardSummary ?? '';
   const bubble: messagingApi.FlexBubble = {
     type: 'bubble',
-    header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: copy.termsSummaryTitle, weight: 'bold', wrap: true }] },
+    header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: title, weight: 'bold', wrap: true }] },
     body: {
       type: 'box',
       layout: 'vertical',
       spacing: 'md',
       contents: [
-        { type: 'text', text: copy.termsSummary, wrap: true, size: 'sm' },
-        { type: 'separator' },
+        ...changes.map((line, i): messagingApi.FlexComponent => ({ type: 'text', text: line, wrap: true, size: 'sm', ...(i === 0 ? { weight: 'bold' as const } : {}) })),
+        ...(changes.length ? [{ type: 'separator' } as const] : []),
+        ...(summaryText ? [{ type: 'text', text: summaryText, wrap: true, size: 'sm' } as const, { type: 'separator' } as const] : []),
         { type: 'text', text: question, wrap: true, size: 'sm' },
       ],
     },
     footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : i === 2 ? 'link' : 'secondary')) },
   };
-  const altText = truncate(`${copy.termsSummaryTitle}\n${copy.termsSummary}\n${question}`, limits.flexAltText);
+  const altText = truncate([title, ...changes, summaryText, question].filter(Boolean).join('\n'), limits.flexAltText);
   return [{ type: 'flex', altText, contents: bubble }];
 }
 
@@ -165,7 +186,7 @@ function dateQuestion(view: AskView, brief: boolean): Message[] {
   return [text(`${intro}\n${list}`, items)];
 }
 
-function question(say: Extract<Say, { key: 'ask' }>, ctx: OfficeFacts): Message[] {
+function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Message[] {
   const { view, question: id } = say;
   const brief = say.brief ?? false;
   const prompt = (key: Exclude<QuestionId, 'terms'>) => (brief ? copy.briefQuestions[key] : copy.questions[key]);
@@ -231,10 +252,10 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
       return question(say, ctx);
     case 'termsFull': {
       const chunks = splitText(ctx.termsText(say.version) ?? '', 2500);
-      return [text(fill(copy.termsFullIntro, ctx, { version: say.version })), ...chunks.map((chunk) => text(chunk))];
+      return [text(fill(copy.termsFullIntro, ctx, { version: termsLabel(ctx, say.version) })), ...chunks.map((chunk) => text(chunk))];
     }
     case 'consentRecorded':
-      return [text(fill(copy.consentRecorded, ctx, { version: say.version }))];
+      return [text(fill(copy.consentRecorded, ctx, { version: termsLabel(ctx, say.version) }))];
     case 'fieldError':
       return [text(fieldError(say.field, say.reason), nav(q))];
     case 'faq':

@@ -38,9 +38,9 @@ export async function ensureUser(db: Db, userId: string): Promise<void> {
   await db.lineUser.upsert({ where: { id: userId }, create: { id: userId }, update: {} });
 }
 
-/** The terms version in force at `now`: the latest whose effective date has come. */
+/** The terms version in force at `now`: the latest published one whose effective date has come (drafts never are). */
 export async function termsInForce(db: Db, now: Date) {
-  const terms = await db.termsVersion.findFirst({ where: { effectiveAt: { lte: now } }, orderBy: { effectiveAt: 'desc' } });
+  const terms = await db.termsVersion.findFirst({ where: { effectiveAt: { lte: now }, status: 'published' }, orderBy: { effectiveAt: 'desc' } });
   if (!terms) throw new Error('no terms version is in force; the seed did not run');
   return terms;
 }

@@ -17,6 +17,7 @@ import type { OfficeFacts } from '../../flows/booking/present.ts';
 import type { Message } from '../line/messages.ts';
 import { consentState, recordConsent, termsInForce, termsText } from '../db/repositories.ts';
 import { loadConversation, saveConversation } from './conversation-store.ts';
+import { termsCardFor } from '../terms/versions.ts';
 import type { StateSealer } from './conversation-store.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
@@ -217,6 +218,8 @@ export async function runDialogueTurn(
 
   const version = facts.terms.version;
   const fullText = says.some((s) => s.key === 'termsFull') ? await termsText(tx, version) : undefined;
-  const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined) }, snapshot.context.q);
+  // The consent card's label, summaries and link are data of the terms version (issue #10).
+  const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms')) ? await termsCardFor(tx, version, deps.config.PUBLIC_BASE_URL) : undefined;
+  const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) }, snapshot.context.q);
   return { messages, state: snapshot.value, warnings };
 }

@@ -160,6 +160,14 @@ export const office: PresentContext = {
   horizonDays: 30,
   maxActiveBookings: 1,
   termsText: (version) => (version === TERMS.version || version === NEW_TERMS.version ? termsBody : undefined),
+  // Each version's card data, as the runner reads it from terms_versions; the longest allowed
+  // summaries, so every card the model reaches is checked at LINE's size limits.
+  termsCard: (version) =>
+    version === TERMS.version
+      ? { version, label: '令和5年11月1日改定', cardSummary: '・利用料は無料です'.padEnd(800, '。'), changeSummary: null, effectiveDate: '2023-11-01', fullTextUrl: undefined }
+      : version === NEW_TERMS.version
+        ? { version, label: '令和9年1月1日改定', cardSummary: '・利用料は無料です'.padEnd(800, '。'), changeSummary: '・キャンセルの連絡方法を変更'.padEnd(600, '。'), effectiveDate: '2027-01-01', fullTextUrl: `https://line.example.jp/terms/${version}` }
+        : undefined,
 };
 
 /** A turn's reply as the runner renders it (`q` is the question counter after the turn). */
