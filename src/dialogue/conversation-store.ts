@@ -3,7 +3,9 @@
  * that produced them, when the conversation expires, and a version number for compare-and-
  * swap. Writes happen inside the same transaction as the effects of the turn.
  */
+import { createHash } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { FieldDecryptionError } from '../crypto/field-cipher.ts';
 
 export interface StoredConversation {
   flowVersion: number;
@@ -23,6 +25,29 @@ export class ConversationConflictError extends Error {
   }
 }
 
+/**
+ * The stored conversation cannot be decrypted (key missing from the configuration, or the value
+ * altered). The message names a hash of the user id and the key id, never the data, so the
+ * event's error log line says what to fix; the stored conversation is left as it is.
+ */
+export class ConversationUnreadableError extends Error {
+  override name = 'ConversationUnreadableError';
+  /** First 12 hex digits of sha256(user id): correlates log lines without the LINE id. */
+  readonly userHash: string;
+  /** Key id the sealed value names, when it could be read. */
+  readonly keyId: string | null;
+  readonly reason: string;
+  constructor(userId: string, cause: unknown) {
+    const keyId = cause instanceof FieldDecryptionError ? cause.keyId : null;
+    const reason = cause instanceof FieldDecryptionError ? cause.reason : 'unreadable';
+    const userHash = createHash('sha256').update(userId).digest('hex').slice(0, 12);
+    super(`stored conversation of user ${userHash} cannot be decrypted (key id ${keyId ?? 'unknown'}, ${reason}); it is kept unchanged until a configured key opens it`);
+    this.userHash = userHash;
+    this.keyId = keyId;
+    this.reason = reason;
+  }
+}
+
 /** Seals and opens the stored state (encryption at rest with the personal-fields key). */
 export interface StateSealer {
   seal(json: string): string;
@@ -33,11 +58,19 @@ export async function loadConversation(tx: Prisma.TransactionClient, userId: str
   const row = await tx.conversation.findUnique({ where: { userId } });
   if (!row) return null;
   const stored = row.snapshot as { sealed?: unknown };
+  let json: string;
+  try {
+    json = sealer.open(String(stored.sealed));
+  } catch (error) {
+    // Never a silent restart: with a wrong or missing key the conversation must survive
+    // untouched, so that it resumes once the right key is back. The turn fails instead.
+    throw new ConversationUnreadableError(userId, error);
+  }
   let state: StoredConversation['state'];
   try {
-    state = JSON.parse(sealer.open(String(stored.sealed))) as StoredConversation['state'];
+    state = JSON.parse(json) as StoredConversation['state'];
   } catch {
-    // Unreadable (e.g. the key changed): treat as a conversation of an unknown version.
+    // Decrypted but not JSON (written by a broken release): a conversation of an unknown version.
     state = { value: null, context: null };
     return { flowVersion: -1, state, expiresAt: row.expiresAt, version: row.version };
   }
