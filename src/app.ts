@@ -11,15 +11,16 @@ import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware
 import type { EventDeps } from './events/line-events.ts';
 import type { Config } from './config.ts';
 import { createStaffRouter } from './lifecycle/staff-api.ts';
-import { MalformedWebhookError, parseWebhookBody, processUserEvents, recordEvent } from './events/line-events.ts';
+import { MalformedWebhookError, parseWebhookBody, recordEvents } from './events/line-events.ts';
+import { isConnectionError } from './db/errors.ts';
 
 export interface AppDeps extends EventDeps {
   config: Config;
   channelSecret: string;
   /** Largest webhook body accepted; LINE's bodies are a few kB. */
   webhookBodyLimit?: string;
-  /** Sees each piece of background work (tests await them). */
-  trackBackgroundWork?: (work: Promise<void>) => void;
+  /** Hands a user with new pending events to the background dispatcher (src/events/dispatcher.ts). */
+  enqueueUser: (userId: string) => void;
 }
 
 export function createApp(deps: AppDeps) {
@@ -28,11 +29,17 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', false);
 
   app.get('/healthz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await deps.prisma.$queryRaw`SELECT 1`;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('health check timed out')), 2_000);
+      });
+      await Promise.race([deps.prisma.$queryRaw`SELECT 1`, timeout]);
       res.json({ status: 'ok', database: 'ok' });
     } catch {
       res.status(503).json({ status: 'degraded', database: 'unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
   });
 
@@ -41,23 +48,13 @@ export function createApp(deps: AppDeps) {
     express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb' }),
     lineMiddleware({ channelSecret: deps.channelSecret }),
     async (req: Request, res: Response) => {
-      const events = parseWebhookBody(req.body);
-      const now = deps.clock.now();
-      const users = new Set<string>();
-      for (const event of events) {
-        const isNew = await recordEvent(deps.prisma, event, now);
-        const userId = event.source?.type === 'user' ? event.source.userId : undefined;
-        if (isNew && userId) users.add(userId);
-      }
+      const { events, skipped } = parseWebhookBody(req.body);
+      if (skipped.length > 0) deps.logger.warn({ skipped }, 'webhook events skipped: not LINE events');
+      // One statement for the whole body; applying happens in the background with bounded
+      // concurrency, so the answer never waits for the dialogue, whatever the body's size.
+      const users = await recordEvents(deps.prisma, events, deps.clock.now());
       res.status(200).json({});
-      for (const userId of users) {
-        const work = new Promise<void>((resolve) => setImmediate(resolve))
-          .then(() => processUserEvents(userId, deps))
-          .catch((error: unknown) => {
-            deps.logger.error({ error: describeError(error) }, 'processing failed; the recovery sweep will retry');
-          });
-        deps.trackBackgroundWork?.(work);
-      }
+      for (const userId of users) deps.enqueueUser(userId);
     },
   );
 
@@ -85,6 +82,12 @@ export function createApp(deps: AppDeps) {
     }
     if (status >= 400 && status < 500) {
       res.status(status).json({ message: 'Bad request' });
+      return;
+    }
+    if (isConnectionError(error)) {
+      // The database is unreachable: nothing was stored, so LINE should deliver again later.
+      deps.logger.warn({ error: describeError(error) }, 'request failed: database unreachable');
+      res.status(503).set('retry-after', '5').json({ message: 'Service unavailable' });
       return;
     }
     deps.logger.error({ error: describeError(error) }, 'request failed');

@@ -141,6 +141,19 @@ const schema = z.object({
   NO_SHOW_REFUSAL_THRESHOLD: int('NO_SHOW_REFUSAL_THRESHOLD', 2, 1, 100),
   CHAT_CANCELLATION_ENABLED: bool('CHAT_CANCELLATION_ENABLED', false),
   CHAT_CANCELLATION_CUTOFF_HOURS: int('CHAT_CANCELLATION_CUTOFF_HOURS', 24, 0, 24 * 14),
+  // Reliability and back-pressure (see docs/reliability.md).
+  DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 10, 2, 200),
+  /** Users whose events are applied at once; unset → the pool size less two (one on PGlite). */
+  EVENT_CONCURRENCY: z.string().optional().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 200) {
+      ctx.addIssue({ code: 'custom', message: 'EVENT_CONCURRENCY must be a whole number from 1 to 200' });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),
   RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
   SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),
   // Terms changes and announcements (issue #10).

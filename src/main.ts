@@ -26,12 +26,24 @@ server.on('error', (error) => {
 });
 
 let stopping = false;
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let requests in flight get their answer, finish
+ * the events being applied (bounded by SHUTDOWN_GRACE_SECONDS; the rest stay pending in the
+ * database and are applied at the next start or by another instance), give back the pushes the
+ * scheduler held, close the database, exit 0.
+ */
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
-  server.close();
+  const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+  await closed;
+  clearTimeout(deadline);
   await service.close();
+  logger.info({ signal }, 'stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -16,7 +16,10 @@ import { createLineMessenger } from './line/messenger.ts';
 import type { Messenger } from './line/messenger.ts';
 import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
-import { purgeProcessedEvents, recoverPendingEvents } from './events/line-events.ts';
+import { applyNextEvent, purgeProcessedEvents, recoverPendingEvents, recoverUnsentReplies } from './events/line-events.ts';
+import { createEventDispatcher } from './events/dispatcher.ts';
+import type { EventDispatcher } from './events/dispatcher.ts';
+import { defaultPoolSize } from './db/client.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
@@ -27,7 +30,12 @@ export interface Service {
   app: ReturnType<typeof createApp>;
   deps: EventDeps;
   db: Database;
-  /** Stops the sweeps and closes the database. */
+  dispatcher: EventDispatcher;
+  /**
+   * Stops the sweeps, lets the events in flight finish (at most SHUTDOWN_GRACE_SECONDS; queued
+   * ones stay pending in the database for the next start or another instance), stops the
+   * scheduler (giving back the pushes it held) and closes the database.
+   */
   close(): Promise<void>;
 }
 
@@ -46,7 +54,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   if (config.CLOCK_START && !overrides.clock) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the service runs on a shifted clock');
 
   const cipher = await fieldCipherFor(config, logger);
-  const db = await openMigratedDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openMigratedDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    // A terminated backend is not fatal: the statement in flight fails as transient and is retried.
+    onConnectionError: (error) => logger.warn({ error: describeError(error) }, 'database connection lost; it will be replaced'),
+  });
   if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
   await seedInitialData(db.prisma);
 
@@ -71,30 +85,47 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       },
     },
   };
-  const app = createApp({ ...deps, config, channelSecret: config.LINE_CHANNEL_SECRET, trackBackgroundWork: overrides.trackBackgroundWork });
-  // Reminders and notices; in the service unless RUN_SCHEDULER=false (then `npm run worker`).
-  const scheduler = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config }) : undefined;
+  // Reminders, notices and replies handed to the outbox; in the service unless RUN_SCHEDULER=false (then `npm run worker`).
+  const scheduler =
+    config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer: deps.dialogue.sealer }) : undefined;
+  deps.kickScheduler = scheduler ? () => scheduler.kick() : undefined;
+
+  // Bounded concurrency below the pool size: the webhook's INSERT, the scheduler and the
+  // health check always find a connection. PGlite has one connection: one user at a time.
+  const concurrency = config.EVENT_CONCURRENCY ?? (db.kind === 'pglite' ? 1 : Math.max(1, (config.DATABASE_POOL_SIZE ?? defaultPoolSize) - 3));
+  const dispatcher = createEventDispatcher({ concurrency, step: (userId) => applyNextEvent(userId, deps), logger, track: overrides.trackBackgroundWork });
+  const app = createApp({ ...deps, config, channelSecret: config.LINE_CHANNEL_SECRET, enqueueUser: (userId) => dispatcher.enqueue(userId) });
 
   const timers: NodeJS.Timeout[] = [];
   if (overrides.runSweeps ?? true) {
+    let first = true;
     const sweep = () => {
+      // At start every pending event is a leftover; later, leave the ones being handled now.
+      const olderThanMs = first ? 0 : 10_000;
+      first = false;
       purgeProcessedEvents(deps.prisma, deps.clock.now()).catch((error: unknown) => {
         logger.error({ error: describeError(error) }, 'webhook event purge failed');
       });
-      recoverPendingEvents(deps).catch((error: unknown) => {
+      recoverPendingEvents(deps, olderThanMs, (userId) => dispatcher.enqueue(userId)).catch((error: unknown) => {
         logger.error({ error: describeError(error) }, 'event recovery sweep failed');
+      });
+      recoverUnsentReplies(deps).catch((error: unknown) => {
+        logger.error({ error: describeError(error) }, 'reply recovery sweep failed');
       });
     };
     sweep();
-    timers.push(setInterval(sweep, 30_000).unref());
+    timers.push(setInterval(sweep, 15_000).unref());
   }
 
   return {
     app,
     deps,
     db,
+    dispatcher,
     async close() {
       for (const t of timers) clearInterval(t);
+      const drained = await dispatcher.drain(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      if (!drained) logger.warn({ ...dispatcher.stats() }, 'events still in flight at shutdown; they stay pending for the next start');
       await scheduler?.stop();
       await db.close();
     },
@@ -107,7 +138,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
  * in-memory database gets a throw-away key. Several instances on PostgreSQL must share one
  * key, so there it is required.
  */
-async function fieldCipherFor(config: Config, logger: Logger): Promise<FieldCipher> {
+export async function fieldCipherFor(config: Config, logger: Logger): Promise<FieldCipher> {
   if (config.FIELD_ENCRYPTION_KEY) {
     try {
       return createFieldCipher(config.FIELD_ENCRYPTION_KEY);

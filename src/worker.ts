@@ -9,6 +9,7 @@ import { applicationClock, loadConfigOrExit, openDatabaseOrExit } from './entry.
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
+import { fieldCipherFor } from './service.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL });
@@ -22,7 +23,10 @@ if (db.kind === 'pglite') {
   logger.warn({ dataDir: config.DATA_DIR }, 'worker on the embedded database: do not run the service on the same DATA_DIR at the same time (use RUN_SCHEDULER there, or PostgreSQL)');
 }
 const messenger = createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
-const scheduler = startScheduler({ prisma: db.prisma, clock, messenger, logger, config });
+// Replies handed to the outbox are sealed with the personal-fields key.
+const cipher = await fieldCipherFor(config, logger);
+const sealer = { seal: (json: string) => cipher.encrypt(json), open: (sealed: string) => cipher.decrypt(sealed) };
+const scheduler = startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer });
 logger.info({ database: db.kind, intervalSeconds: config.SCHEDULER_INTERVAL_SECONDS }, 'worker started');
 
 let stopping = false;

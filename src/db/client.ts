@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations } from './migrate.ts';
@@ -30,14 +31,57 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Where PGlite keeps its files; `memory://` keeps nothing (tests). */
   dataDir: string;
+  /** Connections in the PostgreSQL pool (DATABASE_POOL_SIZE). */
+  poolSize?: number | undefined;
+  /**
+   * Told of every connection-level error (a backend terminated by a restart, fail-over or idle
+   * reaper). Such an error is not fatal: the query in flight fails with a transient error and the
+   * pool replaces the connection. Without a listener node-postgres would crash the process.
+   */
+  onConnectionError?: ((error: Error) => void) | undefined;
+}
+
+/** Default size of the PostgreSQL pool. */
+export const defaultPoolSize = 10;
+
+/**
+ * The node-postgres pool behind Prisma on PostgreSQL. Every client gets an `error` listener
+ * for its whole life, not only while Prisma holds it in a transaction: `pg_terminate_backend`
+ * (57P01), a server restart (57P02/57P03) or a dropped socket emit 'error' on whichever client
+ * owns the connection, and an unheard 'error' event terminates Node.
+ */
+export function createPgPool(databaseUrl: string, options: Pick<DatabaseOptions, 'poolSize' | 'onConnectionError'> = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? defaultPoolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  const report = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', report);
+  pool.on('connect', (client) => {
+    client.on('error', report);
+  });
+  return pool;
 }
 
 /** Opens the configured database (creating the PGlite directory if needed). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const adapterFactory = new PrismaPg({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    const pool = createPgPool(options.databaseUrl, options);
+    const adapterFactory = new PrismaPg(pool, { onConnectionError: (error) => options.onConnectionError?.(error), onPoolError: (error) => options.onConnectionError?.(error) });
     const prisma = new PrismaClient({ adapter: adapterFactory });
-    return { prisma, kind: 'postgres', adapterFactory, close: () => prisma.$disconnect() };
+    return {
+      prisma,
+      kind: 'postgres',
+      adapterFactory,
+      async close() {
+        await prisma.$disconnect();
+        // The pool is ours (the migration engine also connects through the factory and disposes
+        // of its adapter, which must not end the pool the client goes on using).
+        if (!pool.ended) await pool.end();
+      },
+    };
   }
   let pglite: PGlite;
   let release = async () => {};

@@ -5,11 +5,12 @@
  * effect and an accepted event is never lost: if the process dies before processing it, the
  * recovery sweep picks it up. Events are then applied per user, in the order LINE stamped
  * them, one transaction per event under the user's advisory lock, so two events of one user
- * never interleave — also across instances sharing a PostgreSQL server. Replies are sent after
- * the transaction commits; a failure is recorded on the event row, never silently dropped.
+ * never interleave — also across instances sharing a PostgreSQL server. The replies a turn
+ * produces are recorded (sealed) in the same transaction and sent after it commits; if the reply
+ * token is refused or the process dies first, they reach the user as a push through the outbox.
+ * A failure is recorded on the event row, never silently dropped.
  */
-import { z } from 'zod';
-import type { webhook } from '@line/bot-sdk';
+import { randomUUID } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Clock } from '../clock.ts';
@@ -17,10 +18,19 @@ import type { Logger } from '../logger.ts';
 import { describeError } from '../logger.ts';
 import type { Messenger } from '../line/messenger.ts';
 import { text } from '../line/messages.ts';
+import type { Message } from '../line/messages.ts';
 import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
 import { runDialogueTurn } from '../dialogue/runner.ts';
 import type { DialogueDeps, TurnResult, UserInput } from '../dialogue/runner.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
+import { pushKinds } from '../lifecycle/reminders.ts';
+import { userIdOf } from './webhook-input.ts';
+import type { LineEvent } from './webhook-input.ts';
+import type { UserStep } from './dispatcher.ts';
+import { isConnectionError, isTransientError } from '../db/errors.ts';
+
+export { MalformedWebhookError, parseWebhookBody } from './webhook-input.ts';
+export type { LineEvent } from './webhook-input.ts';
 
 export interface EventDeps {
   prisma: PrismaClient;
@@ -28,67 +38,50 @@ export interface EventDeps {
   messenger: Messenger;
   logger: Logger;
   dialogue: DialogueDeps;
+  /** Asks the push scheduler for a pass now (a reply handed to the outbox should not wait for the next tick). */
+  kickScheduler?: (() => void) | undefined;
 }
 
-/** The part of a webhook event we rely on; anything else is passed through untouched. */
-const eventShape = z
-  .object({
-    type: z.string().min(1).max(64),
-    webhookEventId: z.string().min(1).max(64),
-    timestamp: z.number().int().nonnegative(),
-    mode: z.string().optional(),
-    source: z.object({ type: z.string(), userId: z.string().max(64).optional() }).passthrough().optional(),
-    replyToken: z.string().max(256).optional(),
-  })
-  .passthrough();
-
-export type LineEvent = webhook.Event;
-
-/** The request body does not look like a LINE webhook; answered with 400. */
-export class MalformedWebhookError extends Error {
-  override name = 'MalformedWebhookError';
+/** Rows for the events LINE sent; standby-mode and non-user events are stored as done. */
+function eventRow(event: LineEvent, now: Date): Prisma.WebhookEventCreateManyInput {
+  const userId = userIdOf(event);
+  const actionable = userId !== null && event.mode !== 'standby';
+  return {
+    id: event.webhookEventId,
+    userId,
+    type: event.type,
+    occurredAt: new Date(event.timestamp),
+    receivedAt: now,
+    status: actionable ? 'pending' : 'done',
+    // parseWebhookBody made the event storable (no U+0000, no lone surrogates).
+    payload: actionable ? (event as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+    processedAt: actionable ? null : now,
+  };
 }
-
-/** Validates a parsed webhook body and returns its events. */
-export function parseWebhookBody(body: unknown): LineEvent[] {
-  const parsed = z.object({ destination: z.string().optional(), events: z.array(eventShape).max(1000) }).safeParse(body);
-  if (!parsed.success) throw new MalformedWebhookError('body is not a LINE webhook payload');
-  return parsed.data.events as unknown as LineEvent[];
-}
-
-/**
- * The event as PostgreSQL's jsonb accepts it: it refuses U+0000 anywhere, and one such
- * character would otherwise make the whole webhook request fail.
- */
-function withoutNulCharacters(event: LineEvent): unknown {
-  return JSON.parse(JSON.stringify(event).replace(/\\u0000/g, ''));
-}
-
-const userIdOf = (event: LineEvent): string | null => (event.source?.type === 'user' && event.source.userId ? event.source.userId : null);
 
 /**
  * Stores the event unless its webhookEventId is known; returns whether it is new.
  * Events in standby mode (another channel's module is active) are stored as done.
  */
 export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: Date): Promise<boolean> {
-  const userId = userIdOf(event);
-  const actionable = userId !== null && event.mode !== 'standby';
-  const created = await prisma.webhookEvent.createMany({
-    data: [
-      {
-        id: event.webhookEventId,
-        userId,
-        type: event.type,
-        occurredAt: new Date(event.timestamp),
-        receivedAt: now,
-        status: actionable ? 'pending' : 'done',
-        payload: actionable ? (withoutNulCharacters(event) as Prisma.InputJsonValue) : Prisma.DbNull,
-        processedAt: actionable ? null : now,
-      },
-    ],
-    skipDuplicates: true,
-  });
+  const created = await prisma.webhookEvent.createMany({ data: [eventRow(event, now)], skipDuplicates: true });
   return created.count === 1;
+}
+
+/**
+ * Stores a whole body's events in one statement (a redelivered or repeated id is skipped) and
+ * returns the users with new pending events, in the order they first appear.
+ */
+export async function recordEvents(prisma: PrismaClient, events: LineEvent[], now: Date): Promise<string[]> {
+  if (events.length === 0) return [];
+  const created = await prisma.webhookEvent.createManyAndReturn({
+    data: events.map((event) => eventRow(event, now)),
+    skipDuplicates: true,
+    select: { userId: true, status: true },
+  });
+  const users = new Set<string>();
+  for (const row of created) if (row.userId && row.status === 'pending') users.add(row.userId);
+  return [...users];
 }
 
 function inputOf(event: LineEvent): UserInput | 'unfollow' | null {
@@ -98,9 +91,9 @@ function inputOf(event: LineEvent): UserInput | 'unfollow' | null {
     case 'unfollow':
       return 'unfollow';
     case 'postback':
-      return { type: 'postback', data: event.postback.data };
+      return { type: 'postback', data: String(event.postback?.data ?? '') };
     case 'message':
-      return event.message.type === 'text' ? { type: 'text', text: event.message.text } : { type: 'media', kind: event.message.type };
+      return event.message?.type === 'text' ? { type: 'text', text: String(event.message.text ?? '') } : { type: 'media', kind: String(event.message?.type ?? 'unknown') };
     default:
       return null;
   }
@@ -119,63 +112,88 @@ async function applyEvent(tx: Prisma.TransactionClient, userId: string, event: L
   return runDialogueTurn(tx, userId, input, now, deps.dialogue);
 }
 
-/** Applies, in order, every pending event of one user; safe to call concurrently. */
-export async function processUserEvents(userId: string, deps: EventDeps): Promise<void> {
-  for (;;) {
-    let claimed: { id: string; type: string; replyToken: string | undefined } | null = null;
-    try {
-      const outcome = await deps.prisma.$transaction(
-        async (tx) => {
-          await lockUser(tx, userId);
-          const row = await tx.webhookEvent.findFirst({
-            where: { userId, status: 'pending' },
-            orderBy: [{ occurredAt: 'asc' }, { receivedAt: 'asc' }, { id: 'asc' }],
-          });
-          if (!row) return null;
-          const event = row.payload as unknown as LineEvent;
-          claimed = { id: row.id, type: row.type, replyToken: 'replyToken' in event ? event.replyToken : undefined };
-          const now = deps.clock.now();
-          const turn = await applyEvent(tx, userId, event, now, deps);
-          await tx.webhookEvent.update({
-            where: { id: row.id },
-            data: { status: 'done', payload: Prisma.DbNull, processedAt: now, attempts: { increment: 1 } },
-          });
-          return { id: row.id, type: row.type, replyToken: claimed.replyToken, ...turn };
-        },
-        { timeout: 20_000, maxWait: 20_000 },
-      );
-      if (!outcome) return;
-      deps.logger.info({ event: outcome.id, type: outcome.type, state: outcome.state, replies: outcome.messages.length }, 'event processed');
-      for (const warning of outcome.warnings) deps.logger.warn({ event: outcome.id }, warning);
-      if (outcome.replyToken && outcome.messages.length > 0) {
-        await deps.messenger.reply(outcome.replyToken, outcome.messages).catch((error: unknown) => {
-          deps.logger.warn({ event: outcome.id, error: describeError(error) }, 'reply failed');
+type Claimed = { id: string; type: string; replyToken: string | undefined };
+
+/**
+ * Applies the oldest pending event of one user in one transaction under the user's advisory
+ * lock, recording the replies it produced (sealed) with the state change; after commit, sends
+ * them. Returns whether more events of this user are pending. Safe to call concurrently, also
+ * from several instances.
+ */
+export async function applyNextEvent(userId: string, deps: EventDeps): Promise<UserStep> {
+  let claimed: Claimed | null = null;
+  try {
+    const outcome = await deps.prisma.$transaction(
+      async (tx) => {
+        await lockUser(tx, userId);
+        const rows = await tx.webhookEvent.findMany({
+          where: { userId, status: 'pending' },
+          orderBy: [{ occurredAt: 'asc' }, { receivedAt: 'asc' }, { id: 'asc' }],
+          take: 2,
         });
-      }
-    } catch (error) {
-      if (!claimed) throw error;
-      // A transient error leaves the event pending for the recovery sweep: stop here, so this
-      // user's later events wait behind it and stay in order.
-      if ((await recordFailure(claimed, error, deps)) === 'retry-later') return;
-    }
+        const row = rows[0];
+        if (!row) return null;
+        const event = row.payload as unknown as LineEvent;
+        claimed = { id: row.id, type: row.type, replyToken: 'replyToken' in event ? event.replyToken : undefined };
+        const now = deps.clock.now();
+        const turn = await applyEvent(tx, userId, event, now, deps);
+        const hasReply = turn.messages.length > 0;
+        await tx.webhookEvent.update({
+          where: { id: row.id },
+          data: {
+            status: 'done',
+            payload: Prisma.DbNull,
+            processedAt: now,
+            attempts: { increment: 1 },
+            error: null,
+            ...(hasReply ? { replyStatus: 'pending', replySealed: deps.dialogue.sealer.seal(JSON.stringify(turn.messages)), replyRetryKey: randomUUID() } : {}),
+          },
+        });
+        return { ...claimed, ...turn, more: rows.length > 1 };
+      },
+      { timeout: 20_000, maxWait: 20_000 },
+    );
+    if (!outcome) return 'done';
+    deps.logger.info({ event: outcome.id, type: outcome.type, state: outcome.state, replies: outcome.messages.length }, 'event processed');
+    for (const warning of outcome.warnings) deps.logger.warn({ event: outcome.id }, warning);
+    if (outcome.messages.length > 0) await sendReply(outcome.id, outcome.replyToken, outcome.messages, deps);
+    return outcome.more ? 'more' : 'done';
+  } catch (error) {
+    if (!claimed) throw error;
+    // A transient error leaves the event pending: this user's later events wait behind it and
+    // stay in order.
+    return (await recordFailure(claimed, error, deps)) === 'retry-later' ? 'retry-later' : 'more';
   }
 }
 
-/** Errors worth another try: the database was briefly unavailable, busy or in conflict. */
-function isTransient(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  const message = error instanceof Error ? error.message : '';
-  return ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034', '40001', '40P01', '57P01', 'ECONNRESET', 'ECONNREFUSED'].includes(code) || /deadlock|serializ|could not serialize|Transaction API error|connection (terminated|refused|closed)|timed? ?out/i.test(message);
+/**
+ * Applies, in order, every pending event of one user (tests and the single-event entry point);
+ * stops at a transient failure, leaving that event pending.
+ */
+export async function processUserEvents(userId: string, deps: EventDeps): Promise<UserStep> {
+  for (;;) {
+    const step = await applyNextEvent(userId, deps);
+    if (step !== 'more') return step;
+  }
 }
 
-/** Attempts after which an event that keeps hitting transient errors is given up as failed. */
+/** Attempts after which an event that keeps failing on conflicts or timeouts is given up as failed. */
 const maxEventAttempts = 5;
 
-async function recordFailure(claimed: { id: string; type: string; replyToken: string | undefined }, error: unknown, deps: EventDeps): Promise<'retry-later' | 'failed'> {
+/**
+ * Records why an event could not be applied. A lost connection is never held against the event
+ * (the database comes back, the event is applied); conflicts and timeouts are retried a few
+ * times; anything else fails the event at once and the user gets an apology with the phone number.
+ */
+async function recordFailure(claimed: Claimed, error: unknown, deps: EventDeps): Promise<'retry-later' | 'failed'> {
   const err = describeError(error);
+  if (isConnectionError(error)) {
+    deps.logger.warn({ event: claimed.id, type: claimed.type, error: err }, 'event hit a lost database connection; will retry');
+    await deps.prisma.webhookEvent.update({ where: { id: claimed.id }, data: { transientAttempts: { increment: 1 }, error: `${err.type}: ${err.message}` } });
+    return 'retry-later';
+  }
   const row = await deps.prisma.webhookEvent.findUnique({ where: { id: claimed.id }, select: { attempts: true } });
-  if (isTransient(error) && (row?.attempts ?? 0) + 1 < maxEventAttempts) {
-    // Left pending: the recovery sweep applies it again shortly (the transaction rolled back).
+  if (isTransientError(error) && (row?.attempts ?? 0) + 1 < maxEventAttempts) {
     deps.logger.warn({ event: claimed.id, type: claimed.type, error: err }, 'event hit a transient error; will retry');
     await deps.prisma.webhookEvent.update({ where: { id: claimed.id }, data: { attempts: { increment: 1 }, error: `${err.type}: ${err.message}` } });
     return 'retry-later';
@@ -192,6 +210,61 @@ async function recordFailure(claimed: { id: string; type: string; replyToken: st
   return 'failed';
 }
 
+/**
+ * Sends a committed turn's replies with the reply token. If LINE refuses the token (expired
+ * after a late recovery, already used) or does not answer, the sealed replies go to the push
+ * outbox instead, under the retry key stored with them, so the user gets the answer exactly once.
+ */
+async function sendReply(eventId: string, replyToken: string | undefined, messages: Message[], deps: EventDeps): Promise<void> {
+  if (replyToken) {
+    try {
+      await deps.messenger.reply(replyToken, messages);
+      await deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } });
+      return;
+    } catch (error) {
+      deps.logger.warn({ event: eventId, error: describeError(error) }, 'reply failed; sending the answer as a push');
+    }
+  }
+  await handReplyToOutbox(eventId, deps).catch((error: unknown) => {
+    // Still pending on the row: the recovery sweep hands it over later.
+    deps.logger.error({ event: eventId, error: describeError(error) }, 'could not queue the reply as a push; the sweep will');
+  });
+}
+
+/**
+ * Moves one event's unsent replies into the push outbox (kind `reply`) in one transaction:
+ * the row stops being pending exactly when the push exists, so two sweeps cannot queue it twice.
+ */
+export async function handReplyToOutbox(eventId: string, deps: EventDeps): Promise<boolean> {
+  const queued = await deps.prisma.$transaction(async (tx) => {
+    const row = await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { userId: true, replyStatus: true, replySealed: true, replyRetryKey: true } });
+    if (!row || row.replyStatus !== 'pending' || !row.userId || !row.replySealed || !row.replyRetryKey) return false;
+    const { count } = await tx.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'pushed', replySealed: null } });
+    if (count === 0) return false;
+    const now = deps.clock.now();
+    await tx.push.createMany({
+      data: [{ kind: pushKinds.reply, userId: row.userId, dueAt: now, nextAttemptAt: now, status: 'pending', retryKey: row.replyRetryKey, createdAt: now, data: { sealed: row.replySealed } }],
+      skipDuplicates: true,
+    });
+    return true;
+  });
+  if (queued) deps.kickScheduler?.();
+  return queued;
+}
+
+/**
+ * Replies that were committed but never sent (the process died between commit and reply):
+ * after `olderThanMs`, when no live process is still about to send them, they go to the outbox.
+ */
+export async function recoverUnsentReplies(deps: EventDeps, olderThanMs = 30_000): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - olderThanMs);
+  const rows = await deps.prisma.webhookEvent.findMany({ where: { replyStatus: 'pending', processedAt: { lte: cutoff } }, select: { id: true }, take: 500 });
+  let queued = 0;
+  for (const row of rows) if (await handReplyToOutbox(row.id, deps)) queued += 1;
+  if (queued > 0) deps.logger.warn({ replies: queued }, 'replies left unsent by a stopped process were queued as pushes');
+  return queued;
+}
+
 /** Records and applies one event; the entry point tests and other transports use. */
 export async function handleLineEvent(event: LineEvent, deps: EventDeps): Promise<void> {
   const isNew = await recordEvent(deps.prisma, event, deps.clock.now());
@@ -200,18 +273,23 @@ export async function handleLineEvent(event: LineEvent, deps: EventDeps): Promis
 }
 
 /**
- * Applies events that were accepted but never processed (the process died in between).
- * Called at start and periodically; `olderThanMs` leaves events that are being handled now.
+ * Users with events that were accepted but not yet applied (the process died in between, or a
+ * transient error left them pending). `olderThanMs` leaves events that are being handled now.
+ * With `enqueue`, the users are handed to the dispatcher; without, they are applied here.
  */
-export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000): Promise<number> {
+export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000, enqueue?: (userId: string) => void): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - olderThanMs);
   const users = await deps.prisma.webhookEvent.findMany({
     where: { status: 'pending', receivedAt: { lte: cutoff }, userId: { not: null } },
     distinct: ['userId'],
     select: { userId: true },
-    take: 100,
+    take: enqueue ? 10_000 : 100,
   });
-  for (const { userId } of users) if (userId) await processUserEvents(userId, deps);
+  for (const { userId } of users) {
+    if (!userId) continue;
+    if (enqueue) enqueue(userId);
+    else await processUserEvents(userId, deps);
+  }
   return users.length;
 }
 
@@ -220,6 +298,8 @@ export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000
  * which LINE attempts within a much shorter time. Failed events stay for staff to look at.
  */
 export async function purgeProcessedEvents(prisma: PrismaClient, now: Date, keepDays = 30): Promise<number> {
-  const { count } = await prisma.webhookEvent.deleteMany({ where: { status: 'done', receivedAt: { lt: new Date(now.getTime() - keepDays * 86_400_000) } } });
+  const { count } = await prisma.webhookEvent.deleteMany({
+    where: { status: 'done', receivedAt: { lt: new Date(now.getTime() - keepDays * 86_400_000) }, OR: [{ replyStatus: null }, { replyStatus: { not: 'pending' } }] },
+  });
   return count;
 }

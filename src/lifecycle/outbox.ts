@@ -29,6 +29,7 @@ import type { Message } from '../line/messages.ts';
 import { cancelledText, noShowText, reminderText } from './copy.ts';
 import type { ConsultationSlot, OfficeContact } from './copy.ts';
 import { pushKinds } from './reminders.ts';
+import type { StateSealer } from '../dialogue/conversation-store.ts';
 
 export interface SchedulerDeps {
   prisma: PrismaClient;
@@ -36,13 +37,15 @@ export interface SchedulerDeps {
   messenger: Messenger;
   logger: Logger;
   config: Config;
+  /** Opens the sealed messages of `reply` rows (the personal-fields key). */
+  sealer?: StateSealer | undefined;
 }
 
 /** Tuning; the defaults suit production. */
 export type OutboxOptions = {
   /** Rows claimed per round. */
   batchSize: number;
-  /** How long a claim is exclusive; longer than any attempt can take (see pushTimeoutMs). */
+  /** How long a claim is exclusive; renewed between deliveries, longer than one attempt can take (see pushTimeoutMs). */
   leaseMs: number;
   /** An attempt that has not answered by then counts as a timeout (retryable). */
   pushTimeoutMs: number;
@@ -55,8 +58,10 @@ export type OutboxOptions = {
 
 export const defaultOutboxOptions: OutboxOptions = {
   batchSize: 50,
-  leaseMs: 120_000,
-  pushTimeoutMs: 30_000,
+  // Short, and renewed while a batch is worked through (see runSchedulerOnce): a scheduler
+  // that is killed holds its rows for at most this long.
+  leaseMs: 30_000,
+  pushTimeoutMs: 10_000,
   maxAttempts: 8,
   baseBackoffMs: 30_000,
   maxBackoffMs: 15 * 60_000,
@@ -80,6 +85,7 @@ export const pushErrors = {
   sessionStarted: 'session already started',
   bookingMissing: 'booking not found',
   unknownKind: 'unknown push kind',
+  replyUnreadable: 'reply could not be opened (key missing?)',
 } as const;
 
 /**
@@ -142,7 +148,11 @@ export async function deliverPush(row: ClaimedPush, deps: SchedulerDeps, options
   try {
     const outcome = await withTimeout(deps.messenger.push(row.userId, decision.messages, row.retryKey), options.pushTimeoutMs);
     // Delivered is a fact: record it whatever happened to the row meanwhile.
-    await prisma.push.update({ where: { id: row.id }, data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null } });
+    await prisma.push.update({
+      where: { id: row.id },
+      // A reply's sealed messages are not kept once delivered.
+      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, ...(row.kind === pushKinds.reply ? { data: Prisma.DbNull } : {}) },
+    });
     logger.info({ ...log, attempts, duplicate: outcome.duplicate }, outcome.duplicate ? 'push already delivered (retry key accepted before)' : 'push sent');
     return 'sent';
   } catch (error) {
@@ -163,18 +173,32 @@ export async function deliverPush(row: ClaimedPush, deps: SchedulerDeps, options
   }
 }
 
+/** Lets a pass stop between two deliveries (shutdown). */
+export type PassControl = { stopping: boolean };
+
 /**
  * One scheduler pass: releases or closes held reminders, then claims and delivers due rows in
  * batches until none are left. What the interval timer, the worker and the tests call.
+ * While it works through a batch it renews the lease of the rows still waiting whenever half of
+ * it has run out; asked to stop, it gives the waiting rows back at once (lease cleared), so
+ * another scheduler takes them without waiting for the lease to expire.
  */
-export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions): Promise<SchedulerRunSummary> {
+export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions, control: PassControl = { stopping: false }): Promise<SchedulerRunSummary> {
   const summary: SchedulerRunSummary = { claimed: 0, sent: 0, retry: 0, failed: 0, held: 0, withdrawn: 0, skipped: 0 };
   const now = deps.clock.now();
   await reviewHeldReminders(deps, now);
-  for (let round = 0; round < 100; round += 1) {
+  for (let round = 0; round < 100 && !control.stopping; round += 1) {
     const rows = await claimDuePushes(deps.prisma, deps.clock.now(), { limit: options.batchSize, leaseMs: options.leaseMs });
     summary.claimed += rows.length;
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i += 1) {
+      const waiting = rows.slice(i);
+      if (control.stopping) {
+        await releaseLeases(deps.prisma, waiting);
+        return summary;
+      }
+      await renewLeasesIfDue(deps, waiting, options);
+      const row = rows[i];
+      if (!row) continue;
       try {
         summary[await deliverPush(row, deps, options)] += 1;
       } catch (error) {
@@ -188,17 +212,47 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptio
 }
 
 /**
- * Runs the scheduler now and then every SCHEDULER_INTERVAL_SECONDS, one pass at a time, until
- * stopped; a failing pass is logged and the next one tries again. `stop()` waits for the pass in
- * progress.
+ * Extends the lease of rows still waiting in this pass once half of it has gone by. A row whose
+ * lease was lost meanwhile (another scheduler took it over) keeps its old lease value here, so
+ * deliverPush sees that it is no longer ours and skips it.
  */
-export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions): { stop(): Promise<void> } {
+async function renewLeasesIfDue(deps: SchedulerDeps, rows: ClaimedPush[], options: OutboxOptions): Promise<void> {
+  const now = deps.clock.now().getTime();
+  const stale = rows.filter((row) => row.lease.getTime() - now < options.leaseMs / 2);
+  if (stale.length === 0) return;
+  const lease = new Date(now + options.leaseMs);
+  for (const row of stale) {
+    const { count } = await deps.prisma.push.updateMany({ where: { id: row.id, status: 'pending', leaseUntil: row.lease }, data: { leaseUntil: lease } });
+    if (count === 1) row.lease = lease;
+  }
+}
+
+/** Gives claimed rows back (still ours only), for another scheduler to take at once. */
+async function releaseLeases(prisma: PrismaClient, rows: ClaimedPush[]): Promise<void> {
+  for (const row of rows) await prisma.push.updateMany({ where: { id: row.id, status: 'pending', leaseUntil: row.lease }, data: { leaseUntil: null } });
+}
+
+export interface Scheduler {
+  /** Finishes the delivery in progress, gives back the rows it still held, and stops. */
+  stop(): Promise<void>;
+  /** Runs a pass now (or right after the one in progress) instead of at the next tick. */
+  kick(): void;
+}
+
+/**
+ * Runs the scheduler now and then every SCHEDULER_INTERVAL_SECONDS, one pass at a time, until
+ * stopped; a failing pass is logged and the next one tries again.
+ */
+export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions): Scheduler {
   const intervalMs = deps.config.SCHEDULER_INTERVAL_SECONDS * 1000;
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+  const control: PassControl = { stopping: false };
+  let running: Promise<void> | null = null;
+  let rerun = false;
   const tick = () => {
-    running = runSchedulerOnce(deps, options)
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    running = runSchedulerOnce(deps, options, control)
       .then((summary) => {
         if (summary.claimed > 0) deps.logger.info({ ...summary }, 'scheduler pass');
       })
@@ -206,13 +260,25 @@ export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = def
         deps.logger.error({ error: describeError(error) }, 'scheduler pass failed');
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        running = null;
+        if (control.stopping) return;
+        if (rerun) {
+          rerun = false;
+          tick();
+        } else {
+          timer = setTimeout(tick, intervalMs);
+        }
       });
   };
   tick();
   return {
+    kick() {
+      if (control.stopping) return;
+      if (running) rerun = true;
+      else tick();
+    },
     async stop() {
-      stopped = true;
+      control.stopping = true;
       if (timer) clearTimeout(timer);
       await running;
     },
@@ -231,6 +297,7 @@ const settledStatus = { hold: 'held', withdraw: 'withdrawn', fail: 'failed' } as
 async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> {
   const { prisma, config } = deps;
   if (!deliverableKinds.includes(row.kind)) return { action: 'fail', reason: pushErrors.unknownKind };
+  if (row.kind === pushKinds.reply) return decideReply(row, deps);
   const booking = row.bookingId
     ? await prisma.booking.findUnique({ where: { id: row.bookingId }, select: { date: true, startTime: true, startsAt: true, status: true, meetingUrl: true } })
     : null;
@@ -260,6 +327,21 @@ async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> 
   if (row.kind === pushKinds.cancelled) return { action: 'send', messages: [text(cancelledText({ slot, office }))] };
   const refused = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.refused === true;
   return { action: 'send', messages: [text(noShowText({ slot, office, refused }))] };
+}
+
+/** A turn's replies, sealed when the turn committed: sent as they were, unless the user has gone. */
+async function decideReply(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> {
+  const user = await deps.prisma.lineUser.findUnique({ where: { id: row.userId }, select: { unfollowedAt: true } });
+  if (!user || user.unfollowedAt !== null) return { action: 'fail', reason: pushErrors.unfollowed };
+  const sealed = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) ? row.data.sealed : undefined;
+  try {
+    if (typeof sealed !== 'string' || !deps.sealer) throw new Error('no sealed reply');
+    const messages = JSON.parse(deps.sealer.open(sealed)) as Message[];
+    if (!Array.isArray(messages) || messages.length === 0) throw new Error('empty reply');
+    return { action: 'send', messages };
+  } catch {
+    return { action: 'fail', reason: pushErrors.replyUnreadable };
+  }
 }
 
 /** Records a final outcome, unless the row was settled otherwise meanwhile (e.g. withdrawn by staff). */

@@ -13,6 +13,8 @@ export const pushKinds = {
   reminder: 'day-before-reminder',
   cancelled: 'cancelled',
   noShow: 'no-show',
+  /** A turn's replies that could not be sent with the reply token (see src/events/line-events.ts). */
+  reply: 'reply',
 } as const;
 
 export type LifecyclePushKind = (typeof pushKinds)[keyof typeof pushKinds];
