@@ -390,3 +390,81 @@ describe('injected failures and delays', () => {
     expect(fake.textsTo(ALICE)).toEqual(['after']);
   });
 });
+
+describe('multicast, validated as LINE does (issue #10)', () => {
+  const users = (n: number, seed = 'm') => Array.from({ length: n }, (_, i) => lineUserId(`${seed}-${i}`));
+
+  it('accepts 500 distinct user ids in one request and delivers to each of them once', async () => {
+    const to = users(500);
+    await client.multicast({ to, messages: [text('お知らせ')] }, randomUUID());
+    expect(fake.multicasts).toHaveLength(1);
+    expect(fake.deliveries.filter((d) => d.via === 'multicast')).toHaveLength(500);
+    expect(fake.textsTo(to[499] ?? '')).toEqual(['お知らせ']);
+  });
+
+  it('refuses 501 recipients, and an empty recipient list, naming the property', async () => {
+    for (const to of [users(501), []]) {
+      const failure = await failureOf(client.multicast({ to, messages: [text('お知らせ')] }));
+      expect(failure.status).toBe(400);
+      expect(jsonOf(failure).details?.map((d) => d.property)).toEqual(['to']);
+    }
+    expect(fake.multicasts).toHaveLength(0);
+  });
+
+  it('refuses the same user twice in one request', async () => {
+    const failure = await failureOf(client.multicast({ to: [ALICE, BOB, ALICE], messages: [text('お知らせ')] }));
+    expect(failure.status).toBe(400);
+    expect(jsonOf(failure).details).toEqual([{ property: 'to[2]', message: expect.stringContaining('Duplicate') as string }]);
+    expect(fake.deliveries).toHaveLength(0);
+  });
+
+  it('refuses ids that are not user ids: group ids, upper-case hex, LINE ids typed by people', async () => {
+    for (const bad of ['C' + '0'.repeat(32), 'U' + 'A'.repeat(32), 'taro_line', 'U123']) {
+      const failure = await failureOf(client.multicast({ to: [ALICE, bad], messages: [text('お知らせ')] }));
+      expect(failure.status).toBe(400);
+      expect(jsonOf(failure).message).toContain("'to'");
+    }
+    expect(fake.multicasts).toHaveLength(0);
+  });
+
+  it('refuses no messages, six messages, and a message LINE would refuse anywhere (text over 5000)', async () => {
+    const cases: messagingApi.Message[][] = [[], Array.from({ length: 6 }, (_, i) => text(`${i}`)), [text('あ'.repeat(5001))]];
+    for (const messages of cases) {
+      const failure = await failureOf(client.multicast({ to: [ALICE], messages }));
+      expect(failure.status).toBe(400);
+      expect(jsonOf(failure).details?.[0]?.property).toMatch(/^messages/);
+    }
+    expect(fake.deliveries).toHaveLength(0);
+  });
+
+  it('checks custom aggregation unit names against LINE’s pattern', async () => {
+    const failure = await failureOf(client.multicast({ to: [ALICE], messages: [text('x')], customAggregationUnits: ['お知らせ'] }));
+    expect(failure.status).toBe(400);
+    expect(jsonOf(failure).details?.[0]?.property).toBe('customAggregationUnits[0]');
+    await client.multicast({ to: [ALICE], messages: [text('x')], customAggregationUnits: ['terms_2026'] });
+    expect(fake.multicasts).toHaveLength(1);
+  });
+
+  it('answers a repeated retry key with 409 and the accepted request id, without a second delivery', async () => {
+    const retryKey = randomUUID();
+    const first = await client.multicastWithHttpInfo({ to: [ALICE, BOB], messages: [text('一度だけ')] }, retryKey);
+    const again = await failureOf(client.multicast({ to: [ALICE, BOB], messages: [text('一度だけ')] }, retryKey));
+    expect(again.status).toBe(409);
+    expect(again.headers.get('x-line-accepted-request-id')).toBe(first.httpResponse.headers.get('x-line-request-id'));
+    expect(fake.textsTo(ALICE)).toEqual(['一度だけ']);
+    expect(fake.textsTo(BOB)).toEqual(['一度だけ']);
+  });
+
+  it('refuses a retry key that is not a UUID', async () => {
+    const failure = await failureOf(client.multicast({ to: [ALICE], messages: [text('x')] }, 'not-a-uuid'));
+    expect(failure.status).toBe(400);
+    expect(fake.multicasts).toHaveLength(0);
+  });
+
+  it('lets a key that was refused with 400 be used again once the request is fixed', async () => {
+    const retryKey = randomUUID();
+    await failureOf(client.multicast({ to: [ALICE, ALICE], messages: [text('x')] }, retryKey));
+    await client.multicast({ to: [ALICE], messages: [text('x')] }, retryKey);
+    expect(fake.textsTo(ALICE)).toEqual(['x']);
+  });
+});

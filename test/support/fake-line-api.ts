@@ -242,6 +242,7 @@ const say = {
   oneOf: (values: readonly string[]): string => `Must be one of the following values: [${values.join(', ')}]`,
   type: (what: string): string => `Must be ${what}`,
   uri: (schemes: readonly string[]): string => `Invalid URI: must be an absolute ${schemes.join('/')} URI`,
+  duplicate: 'Duplicate user IDs are not allowed',
 };
 
 const req = (check: Check): Field => ({ required: true, check });
@@ -622,8 +623,13 @@ for (const [type, fields] of Object.entries(MESSAGE_FIELDS)) {
 const MESSAGE = byType(MESSAGE_KINDS);
 
 const MESSAGES = req(list(1, 5, MESSAGE));
+/** customAggregationUnits names: `^[a-zA-Z0-9_]{1,30}$` (LINE's OpenAPI). */
+function aggregationUnit(value: unknown, path: string, issues: Issue[]): void {
+  str(1, 30)(value, path, issues);
+  if (typeof value === 'string' && value.length >= 1 && value.length <= 30 && !/^[a-zA-Z0-9_]+$/.test(value)) issues.push({ property: path, message: 'Must match ^[a-zA-Z0-9_]{1,30}$' });
+}
 const NOTIFICATION_DISABLED = opt(bool);
-const AGGREGATION_UNITS = opt(list(0, 1, str(1, 30)));
+const AGGREGATION_UNITS = opt(list(0, 1, aggregationUnit));
 
 /** Request bodies. Recipient ID formats are checked after these (see strictIds). */
 const REQUEST_BODIES: Readonly<Record<'reply' | 'push' | 'multicast' | 'broadcast' | 'validate' | 'loading', Check>> = {
@@ -816,6 +822,9 @@ export async function startFakeLineApi(options: FakeLineApiOptions): Promise<Fak
       case 'multicast': {
         const to = request.to as string[];
         if (strictIds && !to.every((id) => USER_ID.test(id))) return error(400, LINE_ERRORS.invalidTo);
+        // The same user twice in one multicast is refused (issue #10: the sender must dedupe).
+        const firstRepeat = to.findIndex((id, index) => to.indexOf(id) !== index);
+        if (firstRepeat >= 0) return badRequest([{ property: `to[${firstRepeat}]`, message: say.duplicate }]);
         return accept(endpoint, () => {
           if (retryKey !== undefined) acceptedRetryKeys.set(retryKey, { requestId, sentMessages: undefined });
           const deliveredTo = to.filter((id) => !unreachable.has(id));
