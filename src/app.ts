@@ -10,7 +10,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware } from '@line/bot-sdk';
 import type { EventDeps } from './events/line-events.ts';
 import type { Config } from './config.ts';
-import { createStaffRouter } from './lifecycle/staff-api.ts';
+import { createStaffConsole } from './staff/console.ts';
 import { MalformedWebhookError, parseWebhookBody, recordEvents } from './events/line-events.ts';
 import { isConnectionError } from './db/errors.ts';
 
@@ -58,8 +58,8 @@ export function createApp(deps: AppDeps) {
     },
   );
 
-  // Internal staff API (bookings, no-shows, meeting URLs); off unless STAFF_API_TOKEN is set.
-  app.use('/staff', createStaffRouter({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger }));
+  // Staff console (pages) and the staff JSON API under /staff/api; see src/staff/console.ts.
+  app.use('/staff', createStaffConsole({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger, cipher: deps.dialogue.cipher }).router);
 
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found' });

@@ -160,7 +160,11 @@ const schema = z.object({
   PUBLIC_BASE_URL: publicBaseUrl,
   ANNOUNCEMENT_CONCURRENCY: int('ANNOUNCEMENT_CONCURRENCY', 4, 1, 50),
   ANNOUNCEMENT_REQUESTS_PER_SECOND: int('ANNOUNCEMENT_REQUESTS_PER_SECOND', 100, 1, 200),
-  STAFF_API_TOKEN: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  // Staff console (src/staff/): session cookie and lifetimes. The shared STAFF_API_TOKEN is gone:
+  // the JSON API takes per-person tokens issued by an admin.
+  STAFF_COOKIE_SECURE: bool('STAFF_COOKIE_SECURE', false),
+  STAFF_SESSION_IDLE_MINUTES: int('STAFF_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+  STAFF_SESSION_MAX_HOURS: int('STAFF_SESSION_MAX_HOURS', 10, 1, 24 * 7),
   CLOCK_START: z
     .string()
     .optional()

@@ -1,11 +1,11 @@
 /**
- * The internal staff API (mounted at /staff): the lifecycle operations over JSON until the staff
- * console puts buttons on them. A thin transport: it authenticates, validates with zod and calls
- * operations.ts. Disabled (404 to everything) unless STAFF_API_TOKEN is set; every request needs
- * `Authorization: Bearer <STAFF_API_TOKEN>`. It never returns decrypted personal data.
+ * The staff JSON API (mounted at /staff/api), for integration: the lifecycle operations over
+ * JSON. A thin transport: it authenticates, validates with zod and calls operations.ts. Every
+ * request needs `Authorization: Bearer <token>`, a per-person token issued by an admin on the
+ * accounts page; the request acts with that person's role and every change is audited as them.
+ * It never returns decrypted personal data. Malformed ids answer 404, malformed bodies 400.
  */
 import { describeError } from '../logger.ts';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
@@ -29,8 +29,12 @@ import {
   recordNoShow,
   setMeetingUrl,
   userStanding,
-} from './operations.ts';
-import { pushKinds } from './reminders.ts';
+} from '../lifecycle/operations.ts';
+import { pushKinds } from '../lifecycle/reminders.ts';
+import { accountForApiToken, roleAllows } from './accounts.ts';
+import type { Role } from './accounts.ts';
+import { writeAudit } from './audit.ts';
+import type { RouteInfo } from './routes.ts';
 
 export interface StaffApiDeps {
   prisma: PrismaClient;
@@ -63,33 +67,62 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-/** The staff API router; mount it with `app.use('/staff', createStaffRouter(deps))`. */
-export function createStaffRouter(deps: StaffApiDeps): Router {
-  const router = express.Router();
-  const token = deps.config.STAFF_API_TOKEN;
-  if (!token) {
-    router.use((_req, res) => {
-      res.status(404).json({ message: 'Not found' });
-    });
-    return router;
-  }
-  const expected = createHash('sha256').update(`Bearer ${token}`).digest();
+type ApiCaller = { staffId: string; login: string; role: string };
 
-  router.use((req, res, next) => {
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const lineUserPattern = /^U[0-9a-f]{32}$/;
+
+/** The staff API router and its route table; the console mounts it at /staff/api. */
+export function createStaffApiRouter(deps: StaffApiDeps): { router: Router; routes: RouteInfo[] } {
+  const router = express.Router();
+  const table: RouteInfo[] = [];
+  const { prisma, clock, config, logger } = deps;
+
+  // Who is calling: a live per-person token, or 401 for every path (no route enumeration).
+  router.use(async (req, res, next) => {
     res.set('cache-control', 'no-store');
-    const given = createHash('sha256').update(req.get('authorization') ?? '').digest();
-    if (!timingSafeEqual(given, expected)) {
+    const match = /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(req.get('authorization') ?? '');
+    const caller = match?.[1] ? await accountForApiToken(prisma, match[1], clock.now()) : null;
+    if (!caller) {
       res.set('www-authenticate', 'Bearer').status(401).json({ message: 'Unauthorized' });
       return;
     }
+    (res.locals as { apiCaller?: ApiCaller }).apiCaller = caller;
     next();
   });
   router.use(express.json({ limit: '10kb' }));
 
-  const { prisma, clock, config, logger } = deps;
-  const audit = (op: string, ids: Record<string, string>) => logger.info({ op, ...ids }, 'staff operation');
+  const callerOf = (res: Response): ApiCaller => {
+    const caller = (res.locals as { apiCaller?: ApiCaller }).apiCaller;
+    if (!caller) throw new Error('no API caller');
+    return caller;
+  };
+  const route = (method: 'GET' | 'POST' | 'PUT', path: string, role: Role, handler: (req: Request, res: Response) => Promise<void>) => {
+    table.push({ method, path: `/staff/api${path}`, access: { role } });
+    const guard = (req: Request, res: Response, next: NextFunction) => {
+      if (!roleAllows(callerOf(res).role, role)) {
+        res.status(403).json({ message: 'Forbidden' });
+        return;
+      }
+      for (const [name, value] of Object.entries(req.params as Record<string, string>)) {
+        const valid = name === 'id' && path.startsWith('/users') ? lineUserPattern.test(value) : uuidPattern.test(value);
+        if (!valid) {
+          res.status(404).json({ message: name === 'id' && path.startsWith('/users') ? 'User not found' : 'Booking not found' });
+          return;
+        }
+      }
+      next();
+    };
+    if (method === 'GET') router.get(path, guard, handler);
+    else if (method === 'POST') router.post(path, guard, handler);
+    else router.put(path, guard, handler);
+  };
+  const audit = async (res: Response, action: string, target: { targetType: 'booking' | 'user'; targetId: string }) => {
+    const caller = callerOf(res);
+    await writeAudit(prisma, { staffId: caller.staffId, login: caller.login }, 'api', { action, ...target }, clock.now());
+  };
 
-  router.get('/bookings', async (req, res) => {
+  route('GET', '/bookings', 'staff', async (req, res) => {
     const query = parse(listQuery, req.query, 'query');
     const today = tokyoDateOf(clock.now());
     const from = query.from ?? today;
@@ -104,64 +137,64 @@ export function createStaffRouter(deps: StaffApiDeps): Router {
     res.json({ from, to, bookings: bookings.map((booking) => bookingView(booking, config)) });
   });
 
-  router.get('/bookings/:id', async (req, res) => {
-    const booking = await prisma.booking.findUnique({ where: { id: req.params.id }, select: bookingSelect });
-    if (!booking) throw new BookingNotFoundError(req.params.id);
+  route('GET', '/bookings/:id', 'staff', async (req, res) => {
+    const booking = await prisma.booking.findUnique({ where: { id: paramOf(req) }, select: bookingSelect });
+    if (!booking) throw new BookingNotFoundError(paramOf(req));
     res.json(bookingView(booking, config));
   });
 
-  router.post('/bookings/:id/cancel', async (req, res) => {
+  route('POST', '/bookings/:id/cancel', 'staff', async (req, res) => {
     const { reason } = parse(cancelBody, req.body, 'body');
-    const bookingId = req.params.id;
+    const bookingId = paramOf(req);
     const result = await cancelBookingByStaff(prisma, bookingId, reason, clock.now());
-    audit('cancel', { bookingId });
+    await audit(res, 'booking.cancel', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
 
-  router.post('/bookings/:id/no-show', async (req, res) => {
+  route('POST', '/bookings/:id/no-show', 'staff', async (req, res) => {
     parse(noBody, req.body, 'body');
-    const bookingId = req.params.id;
+    const bookingId = paramOf(req);
     const now = clock.now();
     const calendar = await loadOfficeCalendar(prisma, config, now);
     const result = await recordNoShow(prisma, bookingId, now, calendar, config.NO_SHOW_REFUSAL_THRESHOLD);
-    audit('no-show', { bookingId });
+    await audit(res, 'booking.no-show', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
 
-  router.post('/bookings/:id/attended', async (req, res) => {
+  route('POST', '/bookings/:id/attended', 'staff', async (req, res) => {
     parse(noBody, req.body, 'body');
-    const bookingId = req.params.id;
+    const bookingId = paramOf(req);
     const result = await recordAttendance(prisma, bookingId, clock.now());
-    audit('attended', { bookingId });
+    await audit(res, 'booking.attended', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
 
-  router.post('/bookings/:id/contacted', async (req, res) => {
+  route('POST', '/bookings/:id/contacted', 'staff', async (req, res) => {
     parse(noBody, req.body, 'body');
-    const bookingId = req.params.id;
+    const bookingId = paramOf(req);
     const result = await recordContacted(prisma, bookingId, clock.now());
-    audit('contacted', { bookingId });
+    await audit(res, 'booking.contacted', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
 
-  router.put('/bookings/:id/meeting-url', async (req, res) => {
+  route('PUT', '/bookings/:id/meeting-url', 'staff', async (req, res) => {
     const { url } = parse(meetingUrlBody, req.body, 'body');
-    const bookingId = req.params.id;
+    const bookingId = paramOf(req);
     const result = await setMeetingUrl(prisma, bookingId, url, clock.now());
-    audit('meeting-url', { bookingId });
+    await audit(res, 'booking.meeting-url', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
 
-  router.post('/users/:id/lift-refusal', async (req, res) => {
+  route('POST', '/users/:id/lift-refusal', 'staff', async (req, res) => {
     parse(noBody, req.body, 'body');
-    const userId = req.params.id;
+    const userId = paramOf(req);
     const standing = await liftRefusal(prisma, userId, clock.now());
-    audit('lift-refusal', { userId });
+    await audit(res, 'user.lift-refusal', { targetType: 'user', targetId: userId });
     res.json(standing);
   });
 
-  router.get('/users/:id', async (req, res) => {
-    res.json(await userStanding(prisma, req.params.id));
+  route('GET', '/users/:id', 'staff', async (req, res) => {
+    res.json(await userStanding(prisma, paramOf(req)));
   });
 
   router.use((_req, res) => {
@@ -195,7 +228,13 @@ export function createStaffRouter(deps: StaffApiDeps): Router {
     }
   });
 
-  return router;
+  return { router, routes: table };
+}
+
+/** A path parameter as one string (express types allow arrays for wildcards). */
+function paramOf(req: Request, name = 'id'): string {
+  const value: unknown = (req.params as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
 }
 
 function httpStatusOf(error: unknown): number {
