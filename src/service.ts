@@ -21,6 +21,7 @@ import { createEventDispatcher } from './events/dispatcher.ts';
 import type { EventDispatcher } from './events/dispatcher.ts';
 import { defaultPoolSize } from './db/client.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
+import { startAnnouncementsFromConfig } from './announcements/loop.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
 import type { FieldCipher } from './crypto/field-cipher.ts';
@@ -89,6 +90,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const scheduler =
     config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer: deps.dialogue.sealer }) : undefined;
   deps.kickScheduler = scheduler ? () => scheduler.kick() : undefined;
+  // Announcements (issue #10): terms changes and office notices, multicast where the scheduler runs.
+  const announcements = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger }) : undefined;
 
   // Bounded concurrency below the pool size: the webhook's INSERT, the scheduler and the
   // health check always find a connection. PGlite has one connection: one user at a time.
@@ -127,6 +130,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       const drained = await dispatcher.drain(config.SHUTDOWN_GRACE_SECONDS * 1000);
       if (!drained) logger.warn({ ...dispatcher.stats() }, 'events still in flight at shutdown; they stay pending for the next start');
       await scheduler?.stop();
+      await announcements?.stop();
       await db.close();
     },
   };

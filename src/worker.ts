@@ -9,6 +9,7 @@ import { applicationClock, loadConfigOrExit, openDatabaseOrExit } from './entry.
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
+import { startAnnouncementsFromConfig } from './announcements/loop.ts';
 import { fieldCipherFor } from './service.ts';
 
 const config = loadConfigOrExit();
@@ -27,6 +28,8 @@ const messenger = createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_
 const cipher = await fieldCipherFor(config, logger);
 const sealer = { seal: (json: string) => cipher.encrypt(json), open: (sealed: string) => cipher.decrypt(sealed) };
 const scheduler = startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer });
+// Announcements (issue #10): terms changes and office notices, multicast in batches.
+const announcements = startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger });
 logger.info({ database: db.kind, intervalSeconds: config.SCHEDULER_INTERVAL_SECONDS }, 'worker started');
 
 let stopping = false;
@@ -35,6 +38,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await scheduler.stop();
+  await announcements.stop();
   await db.close();
   process.exit(0);
 }
