@@ -12,6 +12,7 @@ import { createLogger } from './logger.ts';
 import { openMigratedDatabase } from './db/client.ts';
 import type { Database } from './db/client.ts';
 import { seedInitialData } from './db/seed.ts';
+import { refreshSearchHashes } from './staff/users/search.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import type { Messenger } from './line/messenger.ts';
 import { createApp } from './app.ts';
@@ -64,6 +65,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   });
   if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
   await seedInitialData(db.prisma);
+  // Keyed search hashes for the staff console: fill those of older bookings, re-hash after a key rotation.
+  const hashes = await refreshSearchHashes(db.prisma, cipher);
+  if (hashes.hashed > 0 || hashes.unreadable > 0) logger.info(hashes, 'search hashes refreshed');
 
   const messenger = overrides.messenger ?? createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
   const deps: EventDeps = {

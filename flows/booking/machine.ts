@@ -44,7 +44,7 @@ export interface Facts {
   consented: boolean;
   consentedToEarlier: boolean;
   /** Why the user may not start a booking now, if so. */
-  block: null | 'refused' | 'maxActive';
+  block: null | 'refused' | 'suspended' | 'maxActive';
   /** The user's upcoming bookings. */
   bookings: BookingSummary[];
   /** Bookable dates with their free start times (only dates with at least one), ascending. */
@@ -64,7 +64,7 @@ export type DialogueEvent =
   | { type: 'TIMEOUT'; facts: Facts }
   | { type: 'RESTARTED'; facts: Facts }
   | { type: 'BOOKING_CREATED'; booking: BookingSummary; facts: Facts }
-  | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'maxActive'; facts: Facts }
+  | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'suspended' | 'maxActive'; facts: Facts }
   | { type: 'BOOKING_CANCELLED'; booking: BookingSummary; facts: Facts }
   | { type: 'CANCEL_FAILED'; facts: Facts };
 
@@ -166,6 +166,7 @@ export type Say =
         | 'noAvailability'
         | 'quitDone'
         | 'refused'
+        | 'suspended'
         | 'languageInvalid'
         | 'startBooking';
     };
@@ -404,10 +405,11 @@ export const bookingMachine = setup({
     },
 
     // Checks before anything personal is asked: consent to the terms in force (Art. 6
-    // preamble), no refusal (Art. 6(4)), and the number of upcoming bookings.
+    // preamble), no suspension (Art. 12), no refusal (Art. 6(4)), and the number of upcoming bookings.
     startBooking: {
       always: [
         { guard: ({ context, event }) => !(factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version), target: 'terms' },
+        { guard: ({ event }) => factsOf(event).block === 'suspended', target: 'idle', actions: say({ key: 'suspended' }) },
         { guard: ({ event }) => factsOf(event).block === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
         { guard: ({ event }) => factsOf(event).block === 'maxActive', target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
         { guard: ({ event }) => factsOf(event).availability.length === 0, target: 'idle', actions: say({ key: 'noAvailability' }) },
@@ -667,6 +669,7 @@ export const bookingMachine = setup({
     confirming: {
       always: [
         { guard: ({ context, event }) => !(factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version), target: 'terms' },
+        { guard: ({ event }) => factsOf(event).block === 'suspended', target: 'idle', actions: say({ key: 'suspended' }) },
         { guard: ({ event }) => factsOf(event).block === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
         { guard: ({ event }) => factsOf(event).block === 'maxActive', target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
         { guard: ({ context, event }) => !isAvailable(factsOf(event), context.draft.date, context.draft.time), target: 'time', actions: say({ key: 'timeTaken' }) },
@@ -680,6 +683,7 @@ export const bookingMachine = setup({
         BOOKING_FAILED: [
           { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'full', target: 'time', actions: say({ key: 'timeTaken' }) },
           { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'refused', target: 'idle', actions: say({ key: 'refused' }) },
+          { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'suspended', target: 'idle', actions: say({ key: 'suspended' }) },
           { target: 'idle', actions: sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings })) },
         ],
       },

@@ -12,7 +12,7 @@ import type { Message, Action } from '../../src/line/messages.ts';
 import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice, TOPIC_DEFAULT_MAX_LENGTH } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
-import { refusalText } from '../../src/lifecycle/copy.ts';
+import { refusalText, suspensionText } from '../../src/lifecycle/copy.ts';
 import type { TermsCard } from '../../src/terms/versions.ts';
 
 export interface PresentContext {
@@ -284,6 +284,8 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'refused':
       // The same words as the no-show notice that announced the refusal.
       return [text(refusalText(ctx), menuQuickReplies(q))];
+    case 'suspended':
+      return [text(suspensionText(ctx), menuQuickReplies(q))];
     default:
       return [text(fill(copy[say.key], ctx))];
   }

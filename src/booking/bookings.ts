@@ -13,6 +13,7 @@ import type { OfficeCalendarConfig, TakenByDate } from '../rules/index.ts';
 import type { Draft, BookingSummary } from '../../flows/booking/machine.ts';
 import { scheduleReminder } from '../lifecycle/reminders.ts';
 import { bookingBlockFor } from '../lifecycle/operations.ts';
+import { createSearchHasher } from '../crypto/search-hash.ts';
 
 /** Places taken per date and start time, from today on (what the rules subtract). */
 export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
@@ -35,7 +36,7 @@ export async function upcomingBookings(db: Db, userId: string, now: Date, slotMi
   return rows.map((r) => ({ id: r.id, date: r.date, time: r.startTime }));
 }
 
-export type CreateBookingResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'full' | 'refused' | 'maxActive' | 'incomplete' };
+export type CreateBookingResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'full' | 'refused' | 'suspended' | 'maxActive' | 'incomplete' };
 
 export interface CreateBookingDeps {
   cipher: FieldCipher;
@@ -58,12 +59,15 @@ export async function createBooking(
   const { draft, userId } = input;
   const { name, jobSeekerNumber, phone, topic, date, time } = draft;
   if (!name || !jobSeekerNumber || !phone || !topic || !date || !time) return { ok: false, reason: 'incomplete' };
-  if (await bookingBlockFor(tx, userId, deps.noShowRefusalThreshold)) return { ok: false, reason: 'refused' };
+  const block = await bookingBlockFor(tx, userId, deps.noShowRefusalThreshold);
+  if (block) return { ok: false, reason: block.reason };
   if ((await upcomingBookings(tx, userId, now, deps.calendar.slotMinutes)).length >= deps.maxActiveBookings) return { ok: false, reason: 'maxActive' };
   const taken = await takenSeats(tx, now);
   if (!slotsOn(date, now, deps.calendar, taken[date]).includes(time)) return { ok: false, reason: 'full' };
 
   const startsAt = tokyoInstant(date, time);
+  // Keyed hashes beside the encrypted name and number, for the staff console's exact search.
+  const hasher = createSearchHasher(deps.cipher);
   const booking = await tx.booking.create({
     data: {
       userId,
@@ -73,6 +77,8 @@ export async function createBooking(
       status: 'confirmed',
       nameEnc: deps.cipher.encrypt(name),
       jobSeekerNumberEnc: deps.cipher.encrypt(jobSeekerNumber),
+      nameHash: hasher.name(name),
+      jobSeekerNumberHash: hasher.jobSeekerNumber(jobSeekerNumber),
       phoneEnc: deps.cipher.encrypt(phone),
       phoneChanged: draft.phoneChanged ?? false,
       topicEnc: deps.cipher.encrypt(topic),

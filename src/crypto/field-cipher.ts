@@ -13,6 +13,7 @@ import {
   createDecipheriv,
   createHash,
   createSecretKey,
+  hkdfSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
@@ -82,6 +83,12 @@ export interface FieldCipher {
   decrypt(token: string, associatedData?: string): string;
   /** True when the token is not under the current key (re-encrypt it after a rotation). */
   needsReencryption(token: string): boolean;
+  /**
+   * A separate 32-byte key for another purpose (e.g. the keyed search hashes), derived from the
+   * current key with HKDF-SHA256 and `purpose` as info: one secret to keep, yet a hash key that
+   * cannot decrypt and a field key that cannot be recovered from it. `keyId` is the current key's.
+   */
+  deriveKey(purpose: string): { keyId: string; key: Buffer };
 }
 
 export interface FieldCipherOptions {
@@ -216,6 +223,10 @@ export function createFieldCipher(currentKey: string, options: FieldCipherOption
 
     needsReencryption(token: string): boolean {
       return parseToken(token).keyId !== current.id;
+    },
+
+    deriveKey(purpose: string): { keyId: string; key: Buffer } {
+      return { keyId: current.id, key: Buffer.from(hkdfSync('sha256', current.secret.export(), Buffer.alloc(0), `hello-work-kohoku:${purpose}`, KEY_BYTES)) };
     },
   };
 }

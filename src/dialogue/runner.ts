@@ -55,7 +55,7 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
   const terms = await termsInForce(tx, now);
   const consent = await consentState(tx, userId, terms.id);
   const bookings = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
-  const refused = (await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD)) !== null;
+  const blocked = await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
   const taken = await takenSeats(tx, now);
   const horizon = bookableSlots(now, calendar, taken);
   const today = tokyoDateOf(now);
@@ -71,7 +71,7 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
     today,
     terms: { id: terms.id, version: terms.version },
     ...consent,
-    block: refused ? 'refused' : bookings.length >= deps.config.MAX_ACTIVE_BOOKINGS ? 'maxActive' : null,
+    block: blocked ? blocked.reason : bookings.length >= deps.config.MAX_ACTIVE_BOOKINGS ? 'maxActive' : null,
     bookings,
     availability: horizon.days.map((d) => ({ date: d.date, times: [...d.starts] })),
     unavailable,

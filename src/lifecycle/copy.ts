@@ -92,6 +92,17 @@ export const lifecycleCopy = {
     '受付 {hours}',
   ].join('\n'),
 
+  /**
+   * What the bot answers a user whose online booking staff suspended (Art. 12). Polite and
+   * without naming the reason: the office explains it on the phone.
+   */
+  suspension: [
+    '申し訳ありませんが、現在オンライン職業相談のご予約はお受けできません。',
+    'ご相談は、お手数ですが{office}までお電話でお問い合わせください。',
+    '電話 {phone}',
+    '受付 {hours}',
+  ].join('\n'),
+
 } as const;
 
 /** The office facts the messages name; the configuration's OFFICE_* values. */
@@ -139,6 +150,11 @@ export function noShowText(args: { slot: ConsultationSlot; office: OfficeContact
 /** What the bot answers a refused user who asks to book, with the office phone number. */
 export function refusalText(office: OfficeContact): string {
   return fillTemplate(lifecycleCopy.refusal, officeVars(office));
+}
+
+/** What the bot answers a user whose online booking is suspended (Art. 12) when they ask to book. */
+export function suspensionText(office: OfficeContact): string {
+  return fillTemplate(lifecycleCopy.suspension, officeVars(office));
 }
 
 function officeVars(office: OfficeContact): Record<string, string> {

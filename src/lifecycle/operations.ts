@@ -283,14 +283,16 @@ export async function setMeetingUrl(
 }
 
 /**
- * Whether a user may make a new booking, as far as Art. 6(4) goes: null, or why not. Called by
- * booking creation (under the user's lock) before a booking is made. A refusal set by staff or
- * by the threshold holds until lifted; a count at or over `threshold` refuses too, so lowering
- * the threshold takes effect without waiting for the next no-show.
+ * Whether a user may make a new booking, as far as Art. 6(4) and Art. 12 go: null, or why not.
+ * Called by booking creation (under the user's lock) before a booking is made. A suspension by
+ * staff (Art. 12) comes first, as the user is told something different (phone the office). A
+ * refusal set by staff or by the threshold holds until lifted; a count at or over `threshold`
+ * refuses too, so lowering the threshold takes effect without waiting for the next no-show.
  */
-export async function bookingBlockFor(db: Db, userId: string, threshold: number): Promise<null | { reason: 'refused' }> {
-  const user = await db.lineUser.findUnique({ where: { id: userId }, select: { refusedAt: true, refusalLiftedAt: true, noShowCount: true } });
+export async function bookingBlockFor(db: Db, userId: string, threshold: number): Promise<null | { reason: 'refused' | 'suspended' }> {
+  const user = await db.lineUser.findUnique({ where: { id: userId }, select: { refusedAt: true, refusalLiftedAt: true, noShowCount: true, suspendedAt: true } });
   if (!user) return null;
+  if (user.suspendedAt !== null) return { reason: 'suspended' };
   if (user.refusedAt !== null) return { reason: 'refused' };
   if (user.noShowCount < threshold) return null;
   return (await noShowsSince(db, userId, user.refusalLiftedAt)) >= threshold ? { reason: 'refused' } : null;

@@ -74,6 +74,7 @@ const userEvents: DialogueEvent[] = [
   text('予約', 'notConsented'),
   text('予約', 'consentedToEarlier'),
   text('予約', 'refused'),
+  text('予約', 'suspended'),
   text('予約', 'maxActive'),
   text('予約', 'noAvailability'),
   tap('menu.book'),
@@ -143,6 +144,7 @@ const userEvents: DialogueEvent[] = [
   tap('summary.confirm'),
   tap('summary.confirm', undefined, 'newTerms'),
   tap('summary.confirm', undefined, 'refused'),
+  tap('summary.confirm', undefined, 'suspended'),
   tap('summary.confirm', undefined, 'maxActive'),
   tap('summary.confirm', undefined, 'firstSlotTaken'),
   tap('summary.confirm', undefined, 'firstDateFull'),
@@ -159,7 +161,7 @@ const userEvents: DialogueEvent[] = [
   tap('quit.no'),
 ];
 
-const OUTCOMES: BookingOutcome[] = ['created', 'full', 'refused', 'maxActive'];
+const OUTCOMES: BookingOutcome[] = ['created', 'full', 'refused', 'suspended', 'maxActive'];
 const outcomeLabel = new Map<string, DialogueEvent[]>();
 const outcomes = new Map<DialogueEvent, BookingOutcome>();
 
@@ -276,7 +278,7 @@ function applyEvent(machine: Snapshot, event: DialogueEvent): Step {
 }
 
 /** Say keys that end a conversation: the bot is idle again. */
-const EXITS = ['bookingConfirmed', 'declined', 'notRegistered', 'noMyPage', 'noDevice', 'quitDone', 'refused', 'existingBooking', 'noAvailability', 'expired', 'restarted'] as const;
+const EXITS = ['bookingConfirmed', 'declined', 'notRegistered', 'noMyPage', 'noDevice', 'quitDone', 'refused', 'suspended', 'existingBooking', 'noAvailability', 'expired', 'restarted'] as const;
 type Exit = (typeof EXITS)[number];
 const exitIn = (says: Say[]): Exit | null => [...says].reverse().map((s) => s.key).find((k): k is Exit => (EXITS as readonly string[]).includes(k)) ?? null;
 

@@ -69,6 +69,8 @@ export const moments = {
   /** Another terms version came into force (the user has not agreed to it). */
   newTerms: makeFacts({ terms: { ...NEW_TERMS }, consented: false, consentedToEarlier: true }),
   refused: makeFacts({ block: 'refused' }),
+  /** Staff suspended the user's online booking (Art. 12). */
+  suspended: makeFacts({ block: 'suspended' }),
   maxActive: makeFacts({ block: 'maxActive', bookings: [EXISTING_BOOKING] }),
   withBooking: makeFacts({ bookings: [EXISTING_BOOKING] }),
   /** The office allows cancelling in the chat and the booking is before the cut-off. */
@@ -101,7 +103,7 @@ export function eventFromPostbackData(data: string, snapshot: Snapshot, facts: F
 }
 
 /** How the runner's createBooking turns out, fed back as BOOKING_CREATED or BOOKING_FAILED. */
-export type BookingOutcome = 'created' | 'full' | 'refused' | 'maxActive';
+export type BookingOutcome = 'created' | 'full' | 'refused' | 'suspended' | 'maxActive';
 
 export function outcomeEvent(outcome: BookingOutcome, draft: { date?: string | undefined; time?: string | undefined }): DialogueEvent {
   if (outcome === 'created') {
@@ -116,6 +118,7 @@ export function outcomeEvent(outcome: BookingOutcome, draft: { date?: string | u
     return { type: 'BOOKING_FAILED', reason: 'full', facts: makeFacts({ availability }) };
   }
   if (outcome === 'refused') return { type: 'BOOKING_FAILED', reason: 'refused', facts: moments.refused };
+  if (outcome === 'suspended') return { type: 'BOOKING_FAILED', reason: 'suspended', facts: moments.suspended };
   return { type: 'BOOKING_FAILED', reason: 'maxActive', facts: moments.maxActive };
 }
 
