@@ -102,6 +102,9 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     running.add(userId);
     const work = (async () => {
       let outcome: UserStep | 'error' = 'error';
+      // Let requests that arrived in the same instant record their events first, so one user's
+      // events are applied in LINE's order among everything already received.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         outcome = await options.step(userId);
       } catch (error) {

@@ -1,0 +1,74 @@
+/**
+ * Back-pressure and fairness: a body of many follow events (a campaign, a QR code at the office)
+ * is recorded in one statement and answered at once; the events are applied in the background
+ * with bounded concurrency, each user answered exactly once; a user who sends many messages
+ * cannot hold up the others. The same file runs on PostgreSQL with 1,000 followers.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsFor, lineUserId, sign, startHarness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
+import { onPostgres } from '../support/database.ts';
+
+const followers = onPostgres ? 1_000 : 200;
+
+async function postWithoutWaiting(h: Harness, events: object[]) {
+  const body = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events });
+  const started = performance.now();
+  const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+  return { res, ms: performance.now() - started };
+}
+
+describe('a burst of followers in one webhook body', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    h.line.assertNoRejections();
+    await h.close();
+  });
+
+  it(`records ${followers} follow events, answers 200, and greets every one of them exactly once`, async () => {
+    const users = Array.from({ length: followers }, (_, i) => lineUserId(`burst-follower-${i}`));
+    const events = users.map((u) => eventsFor(h.line, u, h.clock).follow());
+    const { res, ms } = await postWithoutWaiting(h, events);
+    expect(res.status).toBe(200);
+    // Answered before the events were applied: most are still pending when the 200 arrives.
+    const pendingAtAnswer = await h.service.db.prisma.webhookEvent.count({ where: { status: 'pending' } });
+    const applyStarted = performance.now();
+    await h.settle();
+    const applyMs = performance.now() - applyStarted;
+    console.info(`burst: ${followers} follow events in one body answered in ${ms.toFixed(0)} ms (${pendingAtAnswer} still pending then), all applied ${applyMs.toFixed(0)} ms later`);
+    const rows = await h.service.db.prisma.webhookEvent.groupBy({ by: ['status'], _count: true, where: { id: { in: events.map((e) => e.webhookEventId) } } });
+    expect(rows).toEqual([{ status: 'done', _count: followers }]);
+    for (const e of events) expect(h.line.replies.filter((r) => r.replyToken === e.replyToken)).toHaveLength(1);
+    expect(h.line.pushes).toHaveLength(0);
+    expect(h.logs.filter((l) => l.includes('"level":50'))).toEqual([]);
+  });
+
+  it('lets other users through while one user has many messages queued', async () => {
+    const busy = lineUserId('busy-user');
+    const ev = eventsFor(h.line, busy, h.clock);
+    await h.post([ev.follow()]);
+    const many = Array.from({ length: 30 }, (_, i) => {
+      h.clock.advance(1_000);
+      return ev.text(`料金は？ ${i}`);
+    });
+    const others = Array.from({ length: 5 }, (_, i) => lineUserId(`patient-user-${i}`));
+    const otherEvents = others.map((u) => eventsFor(h.line, u, h.clock).follow());
+    await postWithoutWaiting(h, many);
+    await postWithoutWaiting(h, otherEvents);
+    await h.settle();
+    const order = h.line.replies.map((r) => r.replyToken);
+    const busyPositions = many.map((e) => order.indexOf(e.replyToken));
+    const otherPositions = otherEvents.map((e) => order.indexOf(e.replyToken));
+    expect(busyPositions.every((p) => p >= 0)).toBe(true);
+    expect(otherPositions.every((p) => p >= 0)).toBe(true);
+    // Every other user was answered before the busy user's tenth message.
+    const tenth = [...busyPositions].sort((a, b) => a - b)[9] ?? -1;
+    expect(Math.max(...otherPositions)).toBeLessThan(tenth);
+    // And the busy user's own messages were applied in order.
+    expect([...busyPositions]).toEqual([...busyPositions].sort((a, b) => a - b));
+  });
+});
