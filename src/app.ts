@@ -11,6 +11,7 @@ import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware
 import type { EventDeps } from './events/line-events.ts';
 import type { Config } from './config.ts';
 import { createStaffConsole } from './staff/console.ts';
+import { createTermsPageRouter } from './terms/public-page.ts';
 import { MalformedWebhookError, parseWebhookBody, recordEvents } from './events/line-events.ts';
 import { isConnectionError } from './db/errors.ts';
 
@@ -59,6 +60,9 @@ export function createApp(deps: AppDeps) {
   );
 
   // Staff console (pages) and the staff JSON API under /staff/api; see src/staff/console.ts.
+  // Public, printable full text of each published terms version (issue #10), linked from the chat.
+  app.use('/terms', createTermsPageRouter({ prisma: deps.prisma, clock: deps.clock, logger: deps.logger, officeName: deps.config.OFFICE_NAME, officePhone: deps.config.OFFICE_PHONE }));
+
   app.use('/staff', createStaffConsole({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger, cipher: deps.dialogue.cipher }).router);
 
   app.use((_req, res) => {
