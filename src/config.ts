@@ -5,6 +5,7 @@
  * tests, `.env.example` and the README rely on them.
  */
 import { z } from 'zod';
+import { decodeFieldKey } from './crypto/field-cipher.ts';
 import { defaultOfficeCalendarConfig, OfficeCalendarConfigError, parseSlotStarts, validateOfficeCalendarConfig } from './rules/index.ts';
 import type { OfficeCalendarConfig } from './rules/index.ts';
 
@@ -116,6 +117,49 @@ const publicBaseUrl = z
     }
   });
 
+/**
+ * FIELD_ENCRYPTION_OLD_KEYS: comma-separated previous field keys (each 32 bytes, base64 or hex)
+ * that stored values may still use during a rotation. The message names the position, never
+ * the key.
+ */
+function parseOldFieldKeys(value: string | undefined, ctx: z.RefinementCtx): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const keys = value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  for (const [i, key] of keys.entries()) {
+    try {
+      decodeFieldKey(key);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `FIELD_ENCRYPTION_OLD_KEYS: key #${i + 1} must be 32 bytes as base64 or 64 hex digits` });
+      return z.NEVER;
+    }
+  }
+  return keys;
+}
+
+/** The public placeholders of .env.example: they let the service start locally, never in production. */
+export const placeholderCredentials = {
+  LINE_CHANNEL_SECRET: 'local-placeholder-secret',
+  LINE_CHANNEL_ACCESS_TOKEN: 'local-placeholder-token',
+} as const;
+
+/**
+ * With NODE_ENV=production, refuses what would let the service run insecurely or uselessly:
+ * the placeholder or blank LINE credentials, and no FIELD_ENCRYPTION_KEY (a key file next to
+ * the data is not a production key store).
+ */
+function refuseUnsafeProductionConfig(config: Config): void {
+  if (config.NODE_ENV !== 'production') return;
+  for (const variable of ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const) {
+    const value = config[variable].trim();
+    if (value === '' || value === placeholderCredentials[variable]) {
+      throw new ConfigError(variable, `${variable} is ${value === '' ? 'blank' : "the public placeholder from .env.example"}; NODE_ENV=production needs your channel's own value from the LINE Developers console`);
+    }
+  }
+  if (!config.FIELD_ENCRYPTION_KEY) {
+    throw new ConfigError('FIELD_ENCRYPTION_KEY', 'FIELD_ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes in base64 (openssl rand -base64 32), kept outside the data directory');
+  }
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
   LINE_CHANNEL_SECRET: z.string({ message: 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console' }).min(1, 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console'),
@@ -137,6 +181,10 @@ const schema = z.object({
   CONVERSATION_IDLE_MINUTES: int('CONVERSATION_IDLE_MINUTES', 30, 1, 24 * 60),
   MAX_ACTIVE_BOOKINGS: int('MAX_ACTIVE_BOOKINGS', 1, 1, 10),
   FIELD_ENCRYPTION_KEY: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  // Keys and retention (issue #8): previous field keys during a rotation, and how long a
+  // booking's personal fields are kept after the consultation.
+  FIELD_ENCRYPTION_OLD_KEYS: z.string().optional().transform(parseOldFieldKeys),
+  PERSONAL_DATA_RETENTION_DAYS: int('PERSONAL_DATA_RETENTION_DAYS', 90, 1, 3650),
   DEFAULT_MEETING_URL: optionalUrl('DEFAULT_MEETING_URL'),
   NO_SHOW_REFUSAL_THRESHOLD: int('NO_SHOW_REFUSAL_THRESHOLD', 2, 1, 100),
   CHAT_CANCELLATION_ENABLED: bool('CHAT_CANCELLATION_ENABLED', false),
@@ -204,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (config.CLOCK_START && config.NODE_ENV === 'production') {
     throw new ConfigError('CLOCK_START', 'CLOCK_START is for demos and tests and is refused when NODE_ENV=production');
   }
+  refuseUnsafeProductionConfig(config);
   try {
     validateOfficeCalendarConfig(officeCalendarOf(config));
   } catch (error) {

@@ -25,6 +25,7 @@ import { startScheduler } from './lifecycle/outbox.ts';
 import { startAnnouncementsFromConfig } from './announcements/loop.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
+import { verifyFieldKeys } from './crypto/field-keys.ts';
 import type { FieldCipher } from './crypto/field-cipher.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -64,6 +65,12 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     onConnectionError: (error) => logger.warn({ error: describeError(error) }, 'database connection lost; it will be replaced'),
   });
   if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
+  // Keys (issue #8): refuse to run with a field key this database does not know (one line).
+  const keyCheck = await verifyFieldKeys(db.prisma, cipher, clock.now()).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  if (keyCheck.added.length > 0) logger.info({ keyIds: keyCheck.added }, 'field key checks stored');
   await seedInitialData(db.prisma);
   // Keyed search hashes for the staff console: fill those of older bookings, re-hash after a key rotation.
   const hashes = await refreshSearchHashes(db.prisma, cipher);
@@ -149,7 +156,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 export async function fieldCipherFor(config: Config, logger: Logger): Promise<FieldCipher> {
   if (config.FIELD_ENCRYPTION_KEY) {
     try {
-      return createFieldCipher(config.FIELD_ENCRYPTION_KEY);
+      return createFieldCipher(config.FIELD_ENCRYPTION_KEY, { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
     } catch (error) {
       throw new ConfigError('FIELD_ENCRYPTION_KEY', `FIELD_ENCRYPTION_KEY must be 32 bytes, base64 or hex (${error instanceof Error ? error.message : 'invalid'})`);
     }
@@ -157,9 +164,9 @@ export async function fieldCipherFor(config: Config, logger: Logger): Promise<Fi
   if (config.DATABASE_URL) {
     throw new ConfigError('FIELD_ENCRYPTION_KEY', 'FIELD_ENCRYPTION_KEY is required with DATABASE_URL: 32 random bytes in base64, shared by every instance');
   }
-  if (config.DATA_DIR.startsWith('memory://')) return createFieldCipher(randomBytes(32).toString('base64'));
+  if (config.DATA_DIR.startsWith('memory://')) return createFieldCipher(randomBytes(32).toString('base64'), { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
   const local = await loadOrCreateLocalKey(config.DATA_DIR);
   if (local.created) logger.warn({ path: local.path }, 'created a local key for personal fields; back it up with the data directory, or set FIELD_ENCRYPTION_KEY');
   if (local.permissionsTooOpen) logger.warn({ path: local.path }, 'the local key file is readable by others; chmod 600 it');
-  return createFieldCipher(local.key);
+  return createFieldCipher(local.key, { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
 }

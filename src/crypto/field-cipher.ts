@@ -12,6 +12,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
   createSecretKey,
   hkdfSync,
   randomBytes,
@@ -83,6 +84,14 @@ export interface FieldCipher {
   decrypt(token: string, associatedData?: string): string;
   /** True when the token is not under the current key (re-encrypt it after a rotation). */
   needsReencryption(token: string): boolean;
+  /** Ids of every key this cipher holds, the current one first (issue #8: rotation). */
+  readonly keyIds: readonly string[];
+  /**
+   * A check value per key held (HMAC-SHA256 of a fixed label under the key, hex): stored in the
+   * database at first start, so an instance with another key is recognised without decrypting
+   * anything and without revealing the key (src/crypto/field-keys.ts).
+   */
+  keyChecks(): Array<{ keyId: string; fingerprint: string; current: boolean }>;
   /**
    * A separate 32-byte key for another purpose (e.g. the keyed search hashes), derived from the
    * current key with HKDF-SHA256 and `purpose` as info: one secret to keep, yet a hash key that
@@ -154,6 +163,13 @@ function additionalData(keyId: string, associatedData: string | undefined): Buff
   return Buffer.concat([header, Buffer.from([0]), Buffer.from(associatedData, 'utf8')]);
 }
 
+/** Label under which key checks are computed; changing it would orphan every stored check. */
+const KEY_CHECK_LABEL = 'hello-work-kohoku field key check v1';
+
+function keyCheckOf(secret: KeyObject): string {
+  return createHmac('sha256', secret).update(KEY_CHECK_LABEL, 'utf8').digest('hex');
+}
+
 interface ParsedToken {
   keyId: string;
   iv: Buffer;
@@ -223,6 +239,12 @@ export function createFieldCipher(currentKey: string, options: FieldCipherOption
 
     needsReencryption(token: string): boolean {
       return parseToken(token).keyId !== current.id;
+    },
+
+    keyIds: keys.map((key) => key.id),
+
+    keyChecks() {
+      return keys.map((key) => ({ keyId: key.id, fingerprint: keyCheckOf(key.secret), current: key === current }));
     },
 
     deriveKey(purpose: string): { keyId: string; key: Buffer } {
