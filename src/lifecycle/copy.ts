@@ -62,6 +62,49 @@ export const lifecycleCopy = {
     '受付 {hours}',
   ].join('\n'),
 
+  /** Cancelled by the office (Art. 6(4) does not cover this: the office apologises and offers a new booking). */
+  cancelledByOffice: [
+    '【オンライン職業相談】ご予約のキャンセル',
+    '誠に申し訳ありません。{office}の都合により、次のご予約をキャンセルさせていただきました。',
+    '',
+    '■日時',
+    '{when}',
+    '',
+    'ご迷惑をおかけし、申し訳ございません。',
+    'あらためてご相談を希望される場合は、このトークで「予約」と送って、ご都合のよい日時をお選びください。',
+    'お問い合わせ：{office}',
+    '電話 {phone}',
+    '受付 {hours}',
+  ].join('\n'),
+
+  /** Staff moved the booking at the user's phone request. */
+  rescheduled: [
+    '【オンライン職業相談】ご予約日時の変更',
+    'お電話でのご依頼により、ご予約の日時を次のとおり変更しました。',
+    '',
+    '■変更後の日時',
+    '{when}',
+    '',
+    '（変更前：{before}）',
+    '',
+    '参加用URLは、前日にこのトークでお送りします。',
+    '変更やキャンセルは、お電話でご連絡ください。',
+    '{office}',
+    '電話 {phone}',
+    '受付 {hours}',
+  ].join('\n'),
+
+  /** A short message typed by staff (e.g. the counsellor will be late); {message} is their text. */
+  staffMessage: [
+    '【オンライン職業相談】{office}からのご連絡',
+    '',
+    '{message}',
+    '',
+    'このトークへの返信では、職員にお返事が届きません。お問い合わせはお電話でお願いします。',
+    '電話 {phone}',
+    '受付 {hours}',
+  ].join('\n'),
+
   noShow: [
     '【オンライン職業相談】',
     '次のご予約は、ご連絡がないまま開始時刻を10分過ぎたため、キャンセル扱いとなりました（利用規約 第6条(4)）。',
@@ -133,9 +176,22 @@ export function reminderText(args: {
   return fillTemplate(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
 }
 
-/** The confirmation pushed when staff cancel a booking. */
-export function cancelledText(args: { slot: ConsultationSlot; office: OfficeContact }): string {
-  return fillTemplate(lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
+/**
+ * The confirmation pushed when staff cancel a booking: at the user's request (by phone), or for
+ * the office's reasons (with an apology and an invitation to book again).
+ */
+export function cancelledText(args: { slot: ConsultationSlot; office: OfficeContact; byOffice?: boolean }): string {
+  return fillTemplate(args.byOffice ? lifecycleCopy.cancelledByOffice : lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
+}
+
+/** The notice pushed when staff move a booking at the user's phone request: new time, and the old one. */
+export function rescheduledText(args: { slot: ConsultationSlot; before: ConsultationSlot; office: OfficeContact }): string {
+  return fillTemplate(lifecycleCopy.rescheduled, { ...officeVars(args.office), when: formatConsultationTime(args.slot), before: formatConsultationTime(args.before) });
+}
+
+/** A message typed by staff, framed with the title and the office's phone number. */
+export function staffMessageText(args: { message: string; office: OfficeContact }): string {
+  return fillTemplate(lifecycleCopy.staffMessage, { ...officeVars(args.office), message: args.message });
 }
 
 /** The notice pushed when staff record a no-show: it counts as a cancellation; how to book again, or that bookings are now refused. */

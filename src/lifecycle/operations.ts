@@ -12,9 +12,12 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Db } from '../db/repositories.ts';
 import { lockUser } from '../db/repositories.ts';
-import { noShowMomentFor } from '../rules/index.ts';
+import { noShowMomentFor, slotsOn, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
-import { enqueueBookingNotice, pushKinds, withdrawReminder } from './reminders.ts';
+import { enqueueBookingNotice, enqueueSealedPush, moveReminder, pushKinds, withdrawReminder } from './reminders.ts';
+import { rescheduledText, staffMessageText } from './copy.ts';
+import type { OfficeContact } from './copy.ts';
+import { text } from '../line/messages.ts';
 
 /** Why a user's bookings were refused, as stored in LineUser.refusalReason. */
 export const refusalReasons = { noShows: 'no-shows' } as const;
@@ -130,16 +133,23 @@ export type UserStanding = {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Staff cancel a booking (the user phoned, Art. 6(4)): the slot is free again at once, the
- * reminder is withdrawn and the user gets a confirmation push. `reason` is kept on the booking
- * for staff; it is never sent to the user nor logged.
+ * Who a staff cancellation is for, stored in Booking.cancelledBy: the user asked by phone
+ * (Art. 6(4)), or the office cancels for its own reasons (the user's push apologises and invites
+ * them to book again). Bookings cancelled before this distinction existed say 'staff'.
  */
-export async function cancelBookingByStaff(prisma: PrismaClient, bookingId: string, reason: string, now: Date): Promise<BookingOperationResult> {
+export type StaffCancellation = 'user-phone' | 'office';
+
+/**
+ * Staff cancel a booking (the user phoned, Art. 6(4), or the office must): the slot is free
+ * again at once, the reminder is withdrawn and the user gets a push saying which. `reason` is
+ * kept on the booking for staff; it is never sent to the user nor logged.
+ */
+export async function cancelBookingByStaff(prisma: PrismaClient, bookingId: string, reason: string, now: Date, by: StaffCancellation = 'user-phone'): Promise<BookingOperationResult> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
     if (booking.status === 'cancelled') return { bookingId, status: booking.status, changed: false };
     if (booking.status !== 'confirmed' && booking.status !== 'contacted') throw new BookingStateError(bookingId, booking.status, 'cancel');
-    await cancelLocked(tx, booking, { by: 'staff', reason, now });
-    await enqueueBookingNotice(tx, { kind: pushKinds.cancelled, userId: booking.userId, bookingId }, now);
+    await cancelLocked(tx, booking, { by, reason, now });
+    await enqueueBookingNotice(tx, { kind: pushKinds.cancelled, userId: booking.userId, bookingId, ...(by === 'office' ? { data: { byOffice: true } } : {}) }, now);
     return { bookingId, status: 'cancelled', changed: true };
   });
 }
@@ -246,6 +256,8 @@ const meetingUrlSchema = z
   .trim()
   .max(1000)
   .refine((value) => {
+    // No whitespace or control characters inside (URL.parse would quietly drop some of them).
+    if (/[\s\p{Cc}\p{Cf}]/u.test(value)) return false;
     const url = URL.parse(value);
     return url !== null && url.protocol === 'https:' && url.hostname !== '';
   });
@@ -304,6 +316,118 @@ export async function userStanding(prisma: PrismaClient | Prisma.TransactionClie
 }
 
 // ---------------------------------------------------------------------------------------------
+// Staff console operations (issue #9): change the date and time, phone change handled, message
+// ---------------------------------------------------------------------------------------------
+
+/** The chosen slot is not (or no longer) one the rules offer with a free place. */
+export class SlotUnavailableError extends Error {
+  override name = 'SlotUnavailableError';
+  readonly bookingId: string;
+  readonly date: string;
+  readonly time: string;
+  constructor(bookingId: string, date: string, time: string) {
+    super(`the slot ${date} ${time} is not free`);
+    this.bookingId = bookingId;
+    this.date = date;
+    this.time = time;
+  }
+}
+
+/** A staff message that cannot be sent as typed (empty or too long). */
+export class InvalidStaffMessageError extends Error {
+  override name = 'InvalidStaffMessageError';
+}
+
+/** Longest staff message, in characters (the framing adds about 150; LINE allows 5000). */
+export const staffMessageMaxLength = 500;
+
+/** What the console's staff operations need besides the database. */
+export type StaffOperationDeps = {
+  calendar: OfficeCalendarConfig;
+  /** Seals pushed text with the field key (the dialogue's sealer). */
+  sealer: { seal(text: string): string };
+  office: OfficeContact;
+};
+
+/**
+ * Staff change a booking's date and time at the user's phone request, to a slot the rules offer
+ * now with a free place (the same rules and data the bot uses). The old seat is freed and a new
+ * one claimed in one transaction (the seat key still makes overbooking impossible); the reminder
+ * moves to the new date; the user gets a push with the new and the old time (an earlier notice
+ * not yet sent is withdrawn). A 'contacted' booking becomes 'confirmed' again.
+ */
+export async function rescheduleBooking(
+  prisma: PrismaClient,
+  bookingId: string,
+  to: { date: string; time: string },
+  now: Date,
+  deps: StaffOperationDeps,
+): Promise<BookingOperationResult & { from: { date: string; time: string }; to: { date: string; time: string } }> {
+  return withLockedBooking(prisma, bookingId, async (tx, locked) => {
+    if (locked.status !== 'confirmed' && locked.status !== 'contacted') throw new BookingStateError(bookingId, locked.status, 'change the time of');
+    const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { date: true, startTime: true } });
+    const from = { date: booking.date, time: booking.startTime };
+    if (from.date === to.date && from.time === to.time) return { bookingId, status: locked.status, changed: false, from, to };
+    const takenRows = await tx.slotSeat.groupBy({ by: ['startTime'], where: { date: to.date, NOT: { bookingId } }, _count: { _all: true } });
+    const taken: Record<string, number> = {};
+    for (const row of takenRows) taken[row.startTime] = row._count._all;
+    if (!slotsOn(to.date, now, deps.calendar, taken).includes(to.time)) throw new SlotUnavailableError(bookingId, to.date, to.time);
+
+    await tx.slotSeat.deleteMany({ where: { bookingId } });
+    let claimed = false;
+    for (let seat = 1; seat <= deps.calendar.capacityPerSlot && !claimed; seat++) {
+      claimed = (await tx.slotSeat.createMany({ data: [{ date: to.date, startTime: to.time, seat, bookingId }], skipDuplicates: true })).count === 1;
+    }
+    if (!claimed) throw new SlotUnavailableError(bookingId, to.date, to.time); // rolls back: the old seat is kept
+    const startsAt = tokyoInstant(to.date, to.time);
+    await tx.booking.update({ where: { id: bookingId }, data: { date: to.date, startTime: to.time, startsAt, status: 'confirmed', outcomeRecordedAt: null } });
+    await moveReminder(tx, { id: bookingId, userId: locked.userId, date: to.date, startTime: to.time, startsAt }, deps.calendar, now);
+
+    await tx.push.updateMany({
+      where: { kind: pushKinds.rescheduled, userId: locked.userId, status: 'pending', data: { path: ['bookingId'], equals: bookingId } },
+      data: { status: 'withdrawn', leaseUntil: null },
+    });
+    const slotMinutes = deps.calendar.slotMinutes;
+    const notice = rescheduledText({
+      slot: { date: to.date, startTime: to.time, slotMinutes },
+      before: { date: from.date, startTime: from.time, slotMinutes },
+      office: deps.office,
+    });
+    await enqueueSealedPush(tx, { kind: pushKinds.rescheduled, userId: locked.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(notice)])) }, now);
+    return { bookingId, status: 'confirmed', changed: true, from, to };
+  });
+}
+
+/** Staff updated the registered phone number the user said had changed: the flag goes. */
+export async function markPhoneChangeHandled(prisma: PrismaClient, bookingId: string): Promise<BookingOperationResult> {
+  return withLockedBooking(prisma, bookingId, async (tx, booking) => {
+    const { count } = await tx.booking.updateMany({ where: { id: bookingId, phoneChanged: true }, data: { phoneChanged: false } });
+    return { bookingId, status: booking.status, changed: count > 0 };
+  });
+}
+
+/** The text of a staff message as the user will see it (the console's preview uses this too). */
+export function staffMessageFor(message: string, office: OfficeContact): string {
+  const trimmed = message.replace(/\r\n?/g, '\n').trim();
+  if (trimmed.length === 0) throw new InvalidStaffMessageError('the message is empty');
+  if (trimmed.length > staffMessageMaxLength) throw new InvalidStaffMessageError(`the message is longer than ${staffMessageMaxLength} characters`);
+  return staffMessageText({ message: trimmed, office });
+}
+
+/**
+ * Staff send the user of a booking a short message (the counsellor will be late, the URL
+ * changed): pushed through the outbox with its own retry key, the text sealed at rest and
+ * dropped once sent. A user who unfollowed gets nothing (the push is marked failed for staff).
+ */
+export async function sendStaffMessage(prisma: PrismaClient, bookingId: string, message: string, now: Date, deps: Pick<StaffOperationDeps, 'sealer' | 'office'>): Promise<{ bookingId: string; pushId: string }> {
+  const body = staffMessageFor(message, deps.office);
+  const booking = await prisma.booking.findUnique({ where: { id: bookingId }, select: { userId: true } });
+  if (!booking) throw new BookingNotFoundError(bookingId);
+  const { pushId } = await enqueueSealedPush(prisma, { kind: pushKinds.staffMessage, userId: booking.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(body)])) }, now);
+  return { bookingId, pushId };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Internals
 // ---------------------------------------------------------------------------------------------
 
@@ -328,7 +452,7 @@ async function lockBookingIn(tx: Prisma.TransactionClient, bookingId: string): P
 }
 
 /** Cancels a locked booking: status, who and why, its seat freed at once, its reminder withdrawn. */
-async function cancelLocked(tx: Prisma.TransactionClient, booking: LockedBooking, how: { by: 'staff' | 'user-chat'; reason: string | null; now: Date }): Promise<void> {
+async function cancelLocked(tx: Prisma.TransactionClient, booking: LockedBooking, how: { by: StaffCancellation | 'user-chat'; reason: string | null; now: Date }): Promise<void> {
   await tx.booking.update({
     where: { id: booking.id },
     data: { status: 'cancelled', cancelledAt: how.now, cancelledBy: how.by, cancelReason: how.reason },

@@ -28,7 +28,7 @@ import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
 import { cancelledText, noShowText, reminderText } from './copy.ts';
 import type { ConsultationSlot, OfficeContact } from './copy.ts';
-import { pushKinds } from './reminders.ts';
+import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
 
 export interface SchedulerDeps {
@@ -151,7 +151,7 @@ export async function deliverPush(row: ClaimedPush, deps: SchedulerDeps, options
     await prisma.push.update({
       where: { id: row.id },
       // A reply's sealed messages are not kept once delivered.
-      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, ...(row.kind === pushKinds.reply ? { data: Prisma.DbNull } : {}) },
+      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, ...(row.kind === pushKinds.reply ? { data: Prisma.DbNull } : {}), ...(row.kind === pushKinds.rescheduled || row.kind === pushKinds.staffMessage ? { data: { bookingId: bookingIdInData(row) } } : {}) },
     });
     logger.info({ ...log, attempts, duplicate: outcome.duplicate }, outcome.duplicate ? 'push already delivered (retry key accepted before)' : 'push sent');
     return 'sent';
@@ -297,7 +297,7 @@ const settledStatus = { hold: 'held', withdraw: 'withdrawn', fail: 'failed' } as
 async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> {
   const { prisma, config } = deps;
   if (!deliverableKinds.includes(row.kind)) return { action: 'fail', reason: pushErrors.unknownKind };
-  if (row.kind === pushKinds.reply) return decideReply(row, deps);
+  if (sealedPushKinds.includes(row.kind)) return decideReply(row, deps);
   const booking = row.bookingId
     ? await prisma.booking.findUnique({ where: { id: row.bookingId }, select: { date: true, startTime: true, startsAt: true, status: true, meetingUrl: true } })
     : null;
@@ -324,9 +324,18 @@ async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> 
     const chatCancellationCutoffHours = config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : undefined;
     return { action: 'send', messages: [text(reminderText({ slot, meetingUrl, office, chatCancellationCutoffHours }))] };
   }
-  if (row.kind === pushKinds.cancelled) return { action: 'send', messages: [text(cancelledText({ slot, office }))] };
+  if (row.kind === pushKinds.cancelled) {
+    const byOffice = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.byOffice === true;
+    return { action: 'send', messages: [text(cancelledText({ slot, office, byOffice }))] };
+  }
   const refused = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.refused === true;
   return { action: 'send', messages: [text(noShowText({ slot, office, refused }))] };
+}
+
+/** The booking a sealed staff push (rescheduling, message) is about; kept after the sealed text is dropped. */
+function bookingIdInData(row: ClaimedPush): string | null {
+  const data = row.data;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && typeof data.bookingId === 'string' ? data.bookingId : null;
 }
 
 /** A turn's replies, sealed when the turn committed: sent as they were, unless the user has gone. */

@@ -50,7 +50,7 @@ class BadRequestError extends Error {
 
 const jpDate = z.string().refine(isJpDate, 'expected YYYY-MM-DD');
 const listQuery = z.object({ from: jpDate.optional(), to: jpDate.optional() });
-const cancelBody = z.object({ reason: z.string().trim().min(1).max(500) });
+const cancelBody = z.object({ reason: z.string().trim().min(1).max(500), by: z.enum(['user-phone', 'office']).default('user-phone') });
 const meetingUrlBody = z.object({ url: z.string().max(1000).nullable() });
 const noBody = z.union([z.undefined(), z.object({}).loose()]);
 
@@ -144,9 +144,9 @@ export function createStaffApiRouter(deps: StaffApiDeps): { router: Router; rout
   });
 
   route('POST', '/bookings/:id/cancel', 'staff', async (req, res) => {
-    const { reason } = parse(cancelBody, req.body, 'body');
+    const { reason, by } = parse(cancelBody, req.body, 'body');
     const bookingId = paramOf(req);
-    const result = await cancelBookingByStaff(prisma, bookingId, reason, clock.now());
+    const result = await cancelBookingByStaff(prisma, bookingId, reason, clock.now(), by);
     await audit(res, 'booking.cancel', { targetType: 'booking', targetId: bookingId });
     res.json(result);
   });
