@@ -8,7 +8,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../db/repositories.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
-import { slotsOn, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
+import { capacityAt, slotsOn, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig, TakenByDate } from '../rules/index.ts';
 import type { Draft, BookingSummary } from '../../flows/booking/machine.ts';
 import { scheduleReminder } from '../lifecycle/reminders.ts';
@@ -89,7 +89,9 @@ export async function createBooking(
     },
     select: { id: true, userId: true, date: true, startTime: true, startsAt: true },
   });
-  for (let seat = 1; seat <= deps.calendar.capacityPerSlot; seat++) {
+  // Seats 1..the places this slot offers on this date (per-date capacity and blocked times).
+  const places = capacityAt(date, time, deps.calendar);
+  for (let seat = 1; seat <= places; seat++) {
     const claimed = await tx.slotSeat.createMany({ data: [{ date, startTime: time, seat, bookingId: booking.id }], skipDuplicates: true });
     if (claimed.count === 1) {
       await scheduleReminder(tx, booking, deps.calendar, now);

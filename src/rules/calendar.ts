@@ -11,7 +11,9 @@
  *   the horizon;
  * - the reminder goes out on the day before D, or the last open day before that;
  * - a consultation nobody joined counts as cancelled 10 minutes (noShowGraceMinutes) after its
- *   start.
+ *   start;
+ * - a slot offers capacityPerSlot places, or the date's own capacity (capacityByDate), less the
+ *   places of blocked times overlapping it (a counsellor is away).
  */
 import holidayJp from '@holiday-jp/holiday_jp';
 import type { OfficeCalendarConfig } from './office-config.ts';
@@ -116,7 +118,7 @@ export function bookableDates(now: Date, config: OfficeCalendarConfig): JpDate[]
 
 /**
  * The slot starts on `date` a job seeker can still choose: the date is bookable, the slot has
- * not started and fewer than capacityPerSlot active bookings hold it.
+ * not started and fewer active bookings hold it than it has places (capacityAt).
  */
 export function slotsOn(date: JpDate, now: Date, config: OfficeCalendarConfig, taken: TakenOnDate = {}): TimeOfDay[] {
   return isBookableDate(date, now, config) ? startsLeft(date, now, config, taken) : [];
@@ -200,9 +202,39 @@ function horizonOf(now: Date, config: OfficeCalendarConfig): HorizonDay[] {
 /** The starts on a bookable `date` that have not begun and still have capacity. */
 function startsLeft(date: JpDate, now: Date, config: OfficeCalendarConfig, taken: TakenOnDate = {}): TimeOfDay[] {
   const midnight = tokyoInstant(date, '00:00').getTime();
+  // The usual day (no blocked time) needs no per-slot map: this runs for every date of the horizon.
+  const hasBlocks = config.blockedTimes?.some((block) => block.date === date) ?? false;
+  const dayCapacity = config.capacityByDate?.[date] ?? config.capacityPerSlot;
+  const capacity = hasBlocks ? capacitiesOn(date, config) : null;
   return config.slotStarts.filter(
-    (start) => midnight + minutesOfDay(start) * 60_000 > now.getTime() && (taken[start] ?? 0) < config.capacityPerSlot,
+    (start) => midnight + minutesOfDay(start) * 60_000 > now.getTime() && (taken[start] ?? 0) < (capacity ? (capacity.get(start) ?? 0) : dayCapacity),
   );
+}
+
+/**
+ * The places each slot on `date` offers: the day's capacity (capacityByDate, else
+ * capacityPerSlot) less the seats of every blocked time overlapping the session, never below 0.
+ * Whether the office is open that day is another question (dayInfo).
+ */
+export function capacitiesOn(date: JpDate, config: OfficeCalendarConfig): Map<TimeOfDay, number> {
+  const dayCapacity = config.capacityByDate?.[date] ?? config.capacityPerSlot;
+  const blocks = (config.blockedTimes ?? []).filter((block) => block.date === date);
+  const capacities = new Map<TimeOfDay, number>();
+  for (const start of config.slotStarts) {
+    const begins = minutesOfDay(start);
+    const ends = begins + config.slotMinutes;
+    let left = dayCapacity;
+    for (const block of blocks) {
+      if (minutesOfDay(block.from) < ends && minutesOfDay(block.until) > begins) left -= block.seats ?? dayCapacity;
+    }
+    capacities.set(start, Math.max(0, left));
+  }
+  return capacities;
+}
+
+/** The places the slot at `start` on `date` offers (0 for a start that is not a slot). */
+export function capacityAt(date: JpDate, start: TimeOfDay, config: OfficeCalendarConfig): number {
+  return capacitiesOn(date, config).get(start) ?? 0;
 }
 
 function outsideHolidayDataWarning(dates: readonly JpDate[]): string {

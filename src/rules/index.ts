@@ -3,6 +3,8 @@ export {
   bookableDates,
   bookableSlots,
   bookingDeadline,
+  capacitiesOn,
+  capacityAt,
   dayInfo,
   holidayDataYears,
   isBookableDate,
@@ -16,10 +18,11 @@ export {
 export type { ClosedReason, DayInfo, DaySlots, HorizonSlots, TakenByDate, TakenOnDate } from './calendar.ts';
 export {
   OfficeCalendarConfigError,
+  checkBlockedTime,
   defaultOfficeCalendarConfig,
   parseSlotStarts,
   validateOfficeCalendarConfig,
 } from './office-config.ts';
-export type { OfficeCalendarConfig } from './office-config.ts';
+export type { BlockedTime, OfficeCalendarConfig } from './office-config.ts';
 export { addDays, isJpDate, isTimeOfDay, tokyoDateOf, tokyoInstant, tokyoTimeOf, weekdayOf } from './tokyo-time.ts';
 export type { JpDate, TimeOfDay } from './tokyo-time.ts';

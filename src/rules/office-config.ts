@@ -26,6 +26,21 @@ export type OfficeCalendarConfig = {
   readonly closedDays: readonly JpDate[];
   /** Exceptional open days; they win over weekends, holidays and the year-end closure. */
   readonly openDays: readonly JpDate[];
+  /** Places per slot on particular dates (more or fewer counsellors that day), instead of capacityPerSlot. */
+  readonly capacityByDate?: Readonly<Record<JpDate, number>>;
+  /** Times on particular dates when slots offer fewer places, or none: a counsellor is away. */
+  readonly blockedTimes?: readonly BlockedTime[];
+};
+
+/**
+ * A time on one date when fewer places are offered: every slot overlapping [from, until) loses
+ * `seats` places, or all of them when `seats` is null. Several may overlap; their seats add up.
+ */
+export type BlockedTime = {
+  readonly date: JpDate;
+  readonly from: TimeOfDay;
+  readonly until: TimeOfDay;
+  readonly seats: number | null;
 };
 
 /** Domain defaults: slots 09:00–16:30 every 30 minutes, one counsellor, 30 days ahead, 2 open days' notice. */
@@ -91,7 +106,20 @@ export function validateOfficeCalendarConfig(config: OfficeCalendarConfig): Offi
     const bad = config[field].find((date) => !isJpDate(date));
     if (bad !== undefined) throw new OfficeCalendarConfigError(`${field}: "${bad}" is not a YYYY-MM-DD date`);
   }
+  for (const [date, capacity] of Object.entries(config.capacityByDate ?? {})) {
+    if (!isJpDate(date)) throw new OfficeCalendarConfigError(`capacityByDate: "${date}" is not a YYYY-MM-DD date`);
+    wholeNumber(`capacityByDate[${date}]`, capacity, 0, 50);
+  }
+  for (const block of config.blockedTimes ?? []) checkBlockedTime(block);
   return config;
+}
+
+/** Throws OfficeCalendarConfigError unless `block` is a date, a time range forwards and a seat count (or null). */
+export function checkBlockedTime(block: BlockedTime): void {
+  if (!isJpDate(block.date)) throw new OfficeCalendarConfigError(`blockedTimes: "${block.date}" is not a YYYY-MM-DD date`);
+  if (!isTimeOfDay(block.from) || !isTimeOfDay(block.until)) throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: from and until must be 24-hour HH:mm times`);
+  if (minutesOfDay(block.until) <= minutesOfDay(block.from)) throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: ${block.until} is not after ${block.from}`);
+  if (block.seats !== null) wholeNumber(`blockedTimes on ${block.date} seats`, block.seats, 1, 50);
 }
 
 function checkSlotStarts(starts: readonly TimeOfDay[], slotMinutes: number): void {
