@@ -88,7 +88,7 @@ export async function startAnnouncementFixture(options: { now?: string; database
     },
     async close() {
       await line.close();
-      await db.close();
+      await db.close().catch(() => undefined); // a test may have closed it already
       await database.drop();
     },
   };
