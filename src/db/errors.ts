@@ -73,3 +73,20 @@ export function isTransientError(error: unknown): boolean {
   const facts = factsOf(error);
   return facts.codes.some((code) => conflictCodes.has(code)) || facts.messages.some((message) => conflictMessages.test(message) || /timed? ?out/i.test(message));
 }
+
+/**
+ * Runs `work` again when it fails because the connection was lost (a pooled connection the
+ * server had just terminated), a few times with a short pause: for small idempotent statements
+ * whose failure would otherwise cost more than the retry (a webhook answered 503, a delivered
+ * reply not recorded as such).
+ */
+export async function retryOnConnectionLoss<T>(work: () => Promise<T>, attempts = 4, pauseMs = 50): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isConnectionError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -58,7 +58,7 @@ async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFacto
   const schema = await readSchema();
   const opened: SqlDriverAdapter[] = [];
   const tracked = async (connect: () => Promise<SqlDriverAdapter>) => {
-    const connection = await connect();
+    const connection = wholeScripts(await connect());
     opened.push(connection);
     return connection;
   };
@@ -77,6 +77,23 @@ async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFacto
     engine.free();
     await Promise.allSettled(opened.map((connection) => connection.dispose()));
   }
+}
+
+/**
+ * On PostgreSQL, the pg adapter runs a migration script by splitting it at every `;`, which
+ * breaks any statement with a `;` inside (a trigger function's `$$ … $$` body). node-postgres
+ * runs a whole multi-statement script as one simple query (one implicit transaction), so the
+ * script is handed over whole. PGlite's adapter already executes scripts whole.
+ */
+function wholeScripts(connection: SqlDriverAdapter): SqlDriverAdapter {
+  if (connection.provider !== 'postgres') return connection;
+  const driver = (connection as SqlDriverAdapter & { underlyingDriver?: () => unknown }).underlyingDriver?.() as { query?: (sql: string) => Promise<unknown> } | undefined;
+  if (typeof driver?.query !== 'function') return connection;
+  const query = driver.query.bind(driver);
+  connection.executeScript = async (script: string) => {
+    await query(script);
+  };
+  return connection;
 }
 
 function describe(error: unknown): string {

@@ -43,7 +43,7 @@ export interface EventDispatcher {
 
 export function createEventDispatcher(options: DispatcherOptions): EventDispatcher {
   const minRetryMs = options.minRetryMs ?? 500;
-  const maxRetryMs = options.maxRetryMs ?? 30_000;
+  const maxRetryMs = options.maxRetryMs ?? 5_000;
   const queue: string[] = [];
   let head = 0;
   const queued = new Set<string>();

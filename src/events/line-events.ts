@@ -27,7 +27,7 @@ import { pushKinds } from '../lifecycle/reminders.ts';
 import { userIdOf } from './webhook-input.ts';
 import type { LineEvent } from './webhook-input.ts';
 import type { UserStep } from './dispatcher.ts';
-import { isConnectionError, isTransientError } from '../db/errors.ts';
+import { isConnectionError, isTransientError, retryOnConnectionLoss } from '../db/errors.ts';
 
 export { MalformedWebhookError, parseWebhookBody } from './webhook-input.ts';
 export type { LineEvent } from './webhook-input.ts';
@@ -74,11 +74,9 @@ export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: D
  */
 export async function recordEvents(prisma: PrismaClient, events: LineEvent[], now: Date): Promise<string[]> {
   if (events.length === 0) return [];
-  const created = await prisma.webhookEvent.createManyAndReturn({
-    data: events.map((event) => eventRow(event, now)),
-    skipDuplicates: true,
-    select: { userId: true, status: true },
-  });
+  const data = events.map((event) => eventRow(event, now));
+  // Idempotent (skipDuplicates), so a statement cut off by a lost connection is simply sent again.
+  const created = await retryOnConnectionLoss(() => prisma.webhookEvent.createManyAndReturn({ data, skipDuplicates: true, select: { userId: true, status: true } }));
   const users = new Set<string>();
   for (const row of created) if (row.userId && row.status === 'pending') users.add(row.userId);
   return [...users];
@@ -217,15 +215,24 @@ async function recordFailure(claimed: Claimed, error: unknown, deps: EventDeps):
  */
 async function sendReply(eventId: string, replyToken: string | undefined, messages: Message[], deps: EventDeps): Promise<void> {
   if (replyToken) {
+    let sent = false;
     try {
       await deps.messenger.reply(replyToken, messages);
-      await deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } });
-      return;
+      sent = true;
     } catch (error) {
       deps.logger.warn({ event: eventId, error: describeError(error) }, 'reply failed; sending the answer as a push');
     }
+    if (sent) {
+      // Delivered: recording it must not turn into a push. If the database stays unreachable
+      // through every retry, the row stays pending and the sweep would push it a second time:
+      // the one case of a duplicate answer (logged).
+      await retryOnConnectionLoss(() => deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } }), 8).catch((error: unknown) => {
+        deps.logger.error({ event: eventId, error: describeError(error) }, 'reply sent but not recorded; the user may get it again as a push');
+      });
+      return;
+    }
   }
-  await handReplyToOutbox(eventId, deps).catch((error: unknown) => {
+  await retryOnConnectionLoss(() => handReplyToOutbox(eventId, deps), 8).catch((error: unknown) => {
     // Still pending on the row: the recovery sweep hands it over later.
     deps.logger.error({ event: eventId, error: describeError(error) }, 'could not queue the reply as a push; the sweep will');
   });
