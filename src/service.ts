@@ -23,6 +23,7 @@ import type { EventDispatcher } from './events/dispatcher.ts';
 import { defaultPoolSize } from './db/client.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
 import { startAnnouncementsFromConfig } from './announcements/loop.ts';
+import { startRetentionJob } from './lifecycle/retention.ts';
 import { ConfigError } from './config.ts';
 import { createFieldCipher, loadOrCreateLocalKey } from './crypto/field-cipher.ts';
 import { verifyFieldKeys } from './crypto/field-keys.ts';
@@ -103,6 +104,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   deps.kickScheduler = scheduler ? () => scheduler.kick() : undefined;
   // Announcements (issue #10): terms changes and office notices, multicast where the scheduler runs.
   const announcements = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger }) : undefined;
+  // Retention (issue #8): erases personal data past PERSONAL_DATA_RETENTION_DAYS, where the scheduler runs.
+  const retention = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startRetentionJob({ prisma: db.prisma, clock, logger, config }) : undefined;
 
   // Bounded concurrency below the pool size: the webhook's INSERT, the scheduler and the
   // health check always find a connection. PGlite has one connection: one user at a time.
@@ -142,6 +145,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       if (!drained) logger.warn({ ...dispatcher.stats() }, 'events still in flight at shutdown; they stay pending for the next start');
       await scheduler?.stop();
       await announcements?.stop();
+      await retention?.stop();
       await db.close();
     },
   };

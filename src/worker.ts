@@ -5,11 +5,13 @@
  * Reads the same configuration as the service; a configuration error stops the process with one
  * line naming the variable. Runs until SIGTERM or SIGINT, finishing the pass in progress.
  */
-import { applicationClock, loadConfigOrExit, openDatabaseOrExit } from './entry.ts';
+import { applicationClock, exitOnConfigError, loadConfigOrExit, openDatabaseOrExit } from './entry.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
 import { startAnnouncementsFromConfig } from './announcements/loop.ts';
+import { startRetentionJob } from './lifecycle/retention.ts';
+import { verifyFieldKeys } from './crypto/field-keys.ts';
 import { fieldCipherFor } from './service.ts';
 
 const config = loadConfigOrExit();
@@ -27,9 +29,17 @@ const messenger = createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_
 // Replies handed to the outbox are sealed with the personal-fields key.
 const cipher = await fieldCipherFor(config, logger);
 const sealer = { seal: (json: string) => cipher.encrypt(json), open: (sealed: string) => cipher.decrypt(sealed) };
+// Keys (issue #8): refuse a field key this database does not know, with one line.
+await verifyFieldKeys(db.prisma, cipher, clock.now()).catch(async (error: unknown) => {
+  await db.close();
+  exitOnConfigError(error);
+  throw error;
+});
 const scheduler = startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer });
 // Announcements (issue #10): terms changes and office notices, multicast in batches.
 const announcements = startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger });
+// Retention (issue #8): erases personal data past PERSONAL_DATA_RETENTION_DAYS.
+const retention = startRetentionJob({ prisma: db.prisma, clock, logger, config });
 logger.info({ database: db.kind, intervalSeconds: config.SCHEDULER_INTERVAL_SECONDS }, 'worker started');
 
 let stopping = false;
@@ -39,6 +49,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   await scheduler.stop();
   await announcements.stop();
+  await retention.stop();
   await db.close();
   process.exit(0);
 }

@@ -50,12 +50,16 @@ try {
   const role = (id: string) => (id === cipher.keyId ? 'current' : cipher.keyIds.includes(id) ? 'old' : 'NOT CONFIGURED');
   if (command === 'check') {
     out(`configured keys: ${cipher.keyIds.map((id) => `${id} (${role(id)})`).join(', ')}`);
-    const checks = await db.prisma.fieldKeyCheck.findMany({ orderBy: { createdAt: 'asc' } });
-    out(`key checks in the database: ${checks.length ? checks.map((c) => c.keyId).join(', ') : 'none yet (stored at the first start of the service)'}`);
-    const known = new Map(checks.map((c) => [c.keyId, c.fingerprint]));
-    const current = cipher.keyChecks().find((k) => k.current);
-    if (checks.length > 0 && current && known.get(current.keyId) !== current.fingerprint) {
-      out(`FIELD_ENCRYPTION_KEY (${current.keyId}) is not yet a key of this database: the service stores its check at start if an old key proves the rotation`);
+    const checks = await db.prisma.fieldKeyCheck.findMany({ orderBy: [{ createdAt: 'asc' }, { keyId: 'asc' }] });
+    const newest = checks.at(-1);
+    out(`key checks in the database: ${newest ? `${checks.map((c) => c.keyId).join(', ')} (current: ${newest.keyId})` : 'none yet (stored at the first start of the service)'}`);
+    if (newest && newest.keyId !== cipher.keyId) {
+      out(
+        cipher.keyIds.includes(newest.keyId)
+          ? `rotation: the next start makes ${cipher.keyId} this database's current key (it replaces ${newest.keyId})`
+          : `FIELD_ENCRYPTION_KEY (${cipher.keyId}) would be refused: this database's current key is ${newest.keyId}`,
+      );
+      if (!cipher.keyIds.includes(newest.keyId)) code = 1;
     }
     const totals = new Map<string, number>();
     for (const column of await keyUsage(db.prisma)) {

@@ -8,12 +8,15 @@
  * Rules, applied under an advisory lock so that instances starting together agree:
  * - first start (no checks yet): if personal data is already stored (a database from before
  *   key checks), one stored value must decrypt with the configured keys; then a check is stored
- *   for every configured key;
+ *   for every configured key, the current one as the database's current key;
  * - a configured key whose id is stored with another check value is refused (another key with
  *   the same id);
- * - the current key must be known, or be new in a rotation: at least one key in
- *   FIELD_ENCRYPTION_OLD_KEYS matches a stored check (whoever rotates holds the old key);
- * - checks for configured keys not yet stored (the new key of a rotation) are then added.
+ * - the current key must be the database's current key (the newest check), or the database's
+ *   current key must be among FIELD_ENCRYPTION_OLD_KEYS: that is a rotation (or a deliberate
+ *   switch back) by someone holding the key in use, and the instance's key becomes the
+ *   database's current key. So an instance restarted with the configuration from before a
+ *   rotation refuses to start instead of writing under the replaced key;
+ * - checks for configured keys not yet stored are then added.
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { ConfigError } from '../config.ts';
@@ -37,7 +40,7 @@ const rotationHint = 'every instance must use the same key; to rotate, set the n
 export async function verifyFieldKeys(prisma: PrismaClient, cipher: FieldCipher, now: Date): Promise<FieldKeyCheckResult> {
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('field_key_checks'))`;
-    const stored = await tx.fieldKeyCheck.findMany({ orderBy: { createdAt: 'asc' } });
+    const stored = await tx.fieldKeyCheck.findMany({ orderBy: [{ createdAt: 'asc' }, { keyId: 'asc' }] });
     const byId = new Map(stored.map((row) => [row.keyId, row.fingerprint]));
     const configured = cipher.keyChecks();
     const knownIds = stored.map((row) => row.keyId).join(', ');
@@ -52,14 +55,20 @@ export async function verifyFieldKeys(prisma: PrismaClient, cipher: FieldCipher,
 
     const current = configured.find((key) => key.current);
     if (!current) throw new Error('cipher without a current key');
-    if (stored.length > 0 && !byId.has(current.keyId)) {
-      const rotation = configured.some((key) => !key.current && byId.get(key.keyId) === key.fingerprint);
+    // The database's current key: the check stored (or promoted) last.
+    const newest = stored.at(-1);
+    let promote = false;
+    if (newest && newest.keyId !== current.keyId) {
+      const rotation = configured.some((key) => !key.current && key.keyId === newest.keyId && key.fingerprint === newest.fingerprint);
       if (!rotation) {
         throw new ConfigError(
           'FIELD_ENCRYPTION_KEY',
-          `FIELD_ENCRYPTION_KEY (key id ${current.keyId}) is not a key of this database (its keys: ${knownIds}); ${rotationHint}`,
+          byId.has(current.keyId)
+            ? `FIELD_ENCRYPTION_KEY (key id ${current.keyId}) was replaced by key ${newest.keyId} in this database; use that key, and list ${current.keyId} in FIELD_ENCRYPTION_OLD_KEYS while values under it remain`
+            : `FIELD_ENCRYPTION_KEY (key id ${current.keyId}) is not a key of this database (its current key: ${newest.keyId}; known: ${knownIds}); ${rotationHint}`,
         );
       }
+      promote = true;
     }
 
     if (stored.length === 0) {
@@ -79,21 +88,32 @@ export async function verifyFieldKeys(prisma: PrismaClient, cipher: FieldCipher,
     }
 
     const missing = configured.filter((key) => !byId.has(key.keyId));
+    // The current key's check must sort last, even if this instance's clock is behind (CLOCK_START).
+    const stamp = new Date(Math.max(now.getTime(), (newest?.createdAt.getTime() ?? 0) + 1));
     if (missing.length > 0) {
       await tx.fieldKeyCheck.createMany({
-        data: missing.map((key) => ({ keyId: key.keyId, fingerprint: key.fingerprint, createdAt: now })),
+        data: missing.map((key) => ({ keyId: key.keyId, fingerprint: key.fingerprint, createdAt: key.current ? stamp : new Date(stamp.getTime() - 1) })),
         skipDuplicates: true,
       });
+    }
+    if (promote && byId.has(current.keyId)) {
+      await tx.fieldKeyCheck.update({ where: { keyId: current.keyId }, data: { createdAt: stamp } });
     }
     return { known: stored.map((row) => row.keyId), added: missing.map((key) => key.keyId) };
   });
 }
 
-/** One encrypted value from the database (a booking field or a sealed conversation), if any. */
+/**
+ * One encrypted value from the database (a booking field or a sealed conversation), if any.
+ * Only values shaped like tokens count: anything else says nothing about the key.
+ */
 async function storedSample(tx: Prisma.TransactionClient): Promise<string | null> {
-  const booking = await tx.booking.findFirst({ where: { nameEnc: { not: null } }, select: { nameEnc: true }, orderBy: { createdAt: 'desc' } });
+  const booking = await tx.booking.findFirst({ where: { nameEnc: { startsWith: 'v1.' } }, select: { nameEnc: true }, orderBy: { createdAt: 'desc' } });
   if (booking?.nameEnc) return booking.nameEnc;
-  const conversation = await tx.conversation.findFirst({ select: { snapshot: true }, orderBy: { updatedAt: 'desc' } });
-  const sealed = (conversation?.snapshot as { sealed?: unknown } | undefined)?.sealed;
-  return typeof sealed === 'string' ? sealed : null;
+  const conversations = await tx.conversation.findMany({ select: { snapshot: true }, orderBy: { updatedAt: 'desc' }, take: 20 });
+  for (const conversation of conversations) {
+    const sealed = (conversation.snapshot as { sealed?: unknown } | null)?.sealed;
+    if (typeof sealed === 'string' && sealed.startsWith('v1.')) return sealed;
+  }
+  return null;
 }

@@ -62,7 +62,11 @@ describe('the key check', () => {
       expect(row.fingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(row.fingerprint).not.toContain(Buffer.from(a, 'base64').toString('hex'));
     }
-    expect(await verifyFieldKeys(db.prisma, createFieldCipher(a), now)).toEqual({ known: cipher.keyIds, added: [] });
+    const again = await verifyFieldKeys(db.prisma, createFieldCipher(a), now);
+    expect(again.added).toEqual([]);
+    expect([...again.known].sort()).toEqual([...cipher.keyIds].sort());
+    // The configured current key is the database's current key (its check sorts last).
+    expect(again.known.at(-1)).toBe(cipher.keyId);
   });
 
   it('refuses another key with one line naming FIELD_ENCRYPTION_KEY and both key ids, without key material', async () => {
@@ -88,6 +92,13 @@ describe('the key check', () => {
     expect(await verifyFieldKeys(db.prisma, rotated, now)).toEqual({ known: [createFieldCipher(a).keyId], added: [rotated.keyId] });
     // Once stored, the new key alone is accepted (after re-encryption the old key can go).
     expect(await refusal(createFieldCipher(b))).toBeNull();
+    // An instance restarted with the configuration from before the rotation refuses to start.
+    const stale = await refusal(createFieldCipher(a));
+    expect(stale?.message).toContain(`was replaced by key ${createFieldCipher(b).keyId}`);
+    // Switching back deliberately needs the key now in use among the old keys.
+    expect(await refusal(createFieldCipher(a, { previous: [b] }))).toBeNull();
+    expect(await refusal(createFieldCipher(b))).toBeInstanceOf(ConfigError);
+    expect(await refusal(createFieldCipher(a))).toBeNull();
   });
 
   it('refuses a key whose id matches a stored check but whose fingerprint does not', async () => {
