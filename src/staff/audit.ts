@@ -22,7 +22,9 @@ export type AuditChannel = 'console' | 'api' | 'cli';
 
 /** A detail value that looks like personal data (digits of a phone or job-seeker number, or free text). */
 function suspicious(value: unknown): boolean {
-  return typeof value === 'string' && (value.length > 80 || /\d{5}-?\d{6,8}|0\d{1,4}-?\d{1,4}-?\d{3,4}/.test(value));
+  if (typeof value !== 'string') return false;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) return false; // an id
+  return value.length > 80 || /(^|[^0-9A-Za-z])(\d{5}-?\d{6,8}|0\d{1,4}-?\d{1,4}-?\d{3,4})($|[^0-9A-Za-z])/.test(value);
 }
 
 /** Appends one entry. Throws (so the caller's transaction rolls back) if a detail looks personal. */

@@ -20,6 +20,19 @@ export function formText(req: Request, name: string, max = 1000): string {
   return value.replace(controlCharacters, '').normalize('NFC');
 }
 
+/**
+ * One field exactly as typed (repeated or non-string → ''), for values that must be refused
+ * rather than cleaned when they hold control characters (URLs).
+ */
+export function formRaw(req: Request, name: string, max = 1000): string {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null) return '';
+  const value = (body as Record<string, unknown>)[name];
+  if (typeof value !== 'string') return '';
+  if (value.length > max) throw new StaffHttpError(400, `入力が長すぎます（${max}文字まで）。短くしてから、もう一度送信してください。`);
+  return value;
+}
+
 /** One query parameter as a string ('' when absent or repeated). */
 export function queryText(req: Request, name: string, max = 200): string {
   const value: unknown = (req.query as Record<string, unknown>)[name];

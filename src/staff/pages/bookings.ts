@@ -8,7 +8,7 @@
  */
 import type { Response } from 'express';
 import type { PageModule, StaffPageKit } from '../console.ts';
-import { formText, queryText, uuidParam } from '../forms.ts';
+import { formRaw, formText, queryText, uuidParam } from '../forms.ts';
 import { StaffHttpError } from '../routes.ts';
 import { csvBom, csvLine } from '../csv.ts';
 import { bookingById, bookingsBetween, nameMatches, pushKindLabels, pushStatusLabels, statusLabels } from '../bookings-data.ts';
@@ -114,7 +114,7 @@ export const bookingPages: PageModule = (routes, kit) => {
 
   routes.post('/bookings/:id/meeting-url', staff, async (req, res) => {
     const id = uuidParam(req);
-    const url = formText(req, 'url', 2000).trim();
+    const url = formRaw(req, 'url', 2000).trim();
     await act(kit, res, id, async () => {
       const result = await setMeetingUrl(kit.prisma, id, url === '' ? null : url, kit.clock.now());
       await kit.audit(res, { action: url === '' ? 'booking.meeting-url.clear' : 'booking.meeting-url.set', targetType: 'booking', targetId: id });
