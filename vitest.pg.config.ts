@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser tests drive the staff pages and run once, in `npm test`; the database under
+    // those pages is covered here by the HTTP tests of the same routes.
+    exclude: ['test/browser/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
