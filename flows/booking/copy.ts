@@ -100,6 +100,11 @@ export const copy = {
   existingBooking: 'すでにご予約があります。同時にお取りいただけるご予約は{max}件までです。日時を変更したい場合は、お電話（{phone}）でキャンセルのうえ、あらためてご予約ください。',
   noBookings: '現在、ご予約はありません。「予約」と送ると予約できます。',
   bookingsTitle: 'ご予約の内容です。',
+  // A request to erase personal data (Art. 8; carried out by staff, see src/lifecycle/retention.ts).
+  erasureRequested:
+    '個人情報の削除のご依頼を承りました。職員が確認のうえ、これまでのご予約のお名前・求職番号・電話番号・相談内容などを削除します。完了のご連絡はいたしませんので、ご不明な点はお電話（{phone}、{hours}）でお問い合わせください。\n相談の日時や出欠の記録（お名前などを除いたもの）は、統計のために残ります。',
+  erasureKeepsUpcoming:
+    'これからのご予約（下記）の情報は、相談が終わるまで保管します。ご予約をやめて削除を希望される場合は、お電話でキャンセルをお申し出ください。',
   cancellationInfo:
     'キャンセルは、お電話でご連絡ください（利用規約 第6条(4)）。\n電話：{phone}（{hours}）\nご連絡がないまま開始時刻から10分を過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
   bookingConfirmed:

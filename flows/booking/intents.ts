@@ -17,6 +17,8 @@ export type Intent =
   | 'terms'
   | 'help'
   | 'greeting'
+  /** The user asks to have their personal data erased (retention, issue #8). */
+  | 'eraseData'
   | `faq.${FaqTopic}`
   | 'none';
 
@@ -46,6 +48,8 @@ const exact: Record<string, Intent> = {
 };
 
 const patterns: Array<[RegExp, Intent]> = [
+  // Before cancellation: 「データを取り消して」 asks for erasure, not for cancelling a booking.
+  [/(個人情報|データ|登録情報|わたしの情報|私の情報|自分の情報).*(削除|消去|消して|消す|消したい|消しても|抹消)|(削除|消去).*(個人情報|データ)/u, 'eraseData'],
   [/(キャンセル|取り?消|とりけし|取りやめ|日程.*変更|予約.*変更|行けなく|いけなく|都合が悪|欠席)/u, 'cancelBooking'],
   [/予約.*(確認|内容|いつ|何時|日時|見たい|見せ|教え|ある|入って|できてい|取れてい)|(確認|見たい).*予約/u, 'checkBooking'],
   [/(料金|無料|有料|お金|費用|いくら|通信料|タダ|ただで)/u, 'faq.fee'],

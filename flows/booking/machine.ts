@@ -145,6 +145,7 @@ export type Say =
   | { key: 'dateRefused'; date: JpDate; reason: DateRefusal }
   | { key: 'bookingConfirmed'; booking: BookingSummary }
   | { key: 'bookingCancelled'; booking: BookingSummary }
+  | { key: 'erasureRequested'; bookings: BookingSummary[] }
   | { key: 'cancelClosed' | 'cancelKept' }
   | {
       key:
@@ -216,6 +217,8 @@ const assignCtx = (assignment: Parameters<typeof assign<Ctx, Ev, undefined, Ev, 
 const say = (params: Say) => ({ type: 'say' as const, params });
 const sayWith = (make: (args: { context: Ctx; event: Ev }) => Say) => ({ type: 'say' as const, params: make });
 const askAgain = { type: 'say' as const, params: reask };
+/** A request to erase the user's data: recorded for staff (effect), acknowledged, then the question again if any. */
+const erasureRequest = [{ type: 'requestErasure' as const }, sayWith(({ event }) => ({ key: 'erasureRequested', bookings: factsOf(event).bookings }))];
 
 const intentIs = (intent: Intent) => ({ event }: { event: Ev }) => event.type === 'TEXT' && event.intent === intent;
 const actionIs = (action: string) => ({ event }: { event: Ev }) => event.type === 'POSTBACK' && event.action === action;
@@ -282,6 +285,7 @@ function shared(id: QuestionId, options: { freeText?: 'strict' | 'loose' } = {})
       guard: is('checkBooking'),
       actions: [sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })), askAgain],
     },
+    { guard: is('eraseData'), actions: [...erasureRequest, askAgain] },
     {
       guard: faqAllowed,
       actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain],
@@ -345,6 +349,7 @@ export const bookingMachine = setup({
     recordConsent: (_, _params: { termsId: number }) => {},
     createBooking: (_, _params: { draft: Draft; termsId: number }) => {},
     cancelBooking: (_, _params: { bookingId: string }) => {},
+    requestErasure: () => {},
   },
   guards: {
     consentedNow: ({ context, event }) => factsOf(event).consented || context.consentedVersion === factsOf(event).terms.version,
@@ -386,6 +391,7 @@ export const bookingMachine = setup({
         TEXT: [
           { guard: intentIs('book'), target: 'startBooking' },
           { guard: intentIs('checkBooking'), actions: sayWith(({ event }) => ({ key: 'bookings', bookings: factsOf(event).bookings })) },
+          { guard: intentIs('eraseData'), actions: erasureRequest },
           { guard: ({ event }) => (intentIs('cancelBooking')({ event }) || intentIs('quit')({ event })) && cancellableInChat(event) !== null, target: 'confirmCancel' },
           { guard: intentIs('cancelBooking'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
           { guard: intentIs('quit'), actions: sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings })) },
@@ -437,6 +443,7 @@ export const bookingMachine = setup({
           { guard: ({ event }) => intentIs('decline')({ event }) || intentIs('no')({ event }) || intentIs('quit')({ event }), target: 'idle', actions: say({ key: 'declined' }) },
           { guard: ({ event }) => intentIs('terms')({ event }) || intentIs('faq.terms')({ event }), actions: [sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version })), askAgain] },
           { guard: ({ event }) => event.type === 'TEXT' && isFaq(event.intent), actions: [sayWith(({ event }) => ({ key: 'faq', topic: (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic })), askAgain] },
+          { guard: intentIs('eraseData'), actions: [...erasureRequest, askAgain] },
           { actions: askAgain },
         ],
       },

@@ -262,6 +262,8 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
       return [text(copy.faq[say.topic])];
     case 'bookings':
       return [text(say.bookings.length ? `${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : copy.noBookings)];
+    case 'erasureRequested':
+      return [text(`${fill(copy.erasureRequested, ctx)}${say.bookings.length ? `\n\n${copy.erasureKeepsUpcoming}\n${bookingLines(say.bookings)}` : ''}`)];
     case 'cancellationInfo':
       return [text(`${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`, menuQuickReplies(q))];
     case 'existingBooking':

@@ -17,6 +17,7 @@ import type { OfficeFacts } from '../../flows/booking/present.ts';
 import type { Message } from '../line/messages.ts';
 import { consentState, recordConsent, termsInForce, termsText } from '../db/repositories.ts';
 import { loadConversation, saveConversation } from './conversation-store.ts';
+import { recordErasureRequest } from '../lifecycle/retention.ts';
 import { termsCardFor } from '../terms/versions.ts';
 import type { StateSealer } from './conversation-store.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
@@ -172,6 +173,9 @@ export async function runDialogueTurn(
           ? { type: 'BOOKING_CREATED', booking: result.booking, facts }
           : { type: 'BOOKING_FAILED', reason: result.reason === 'incomplete' ? 'full' : result.reason, facts };
         current = await step(current, outcome);
+      } else if (action.type === 'requestErasure') {
+        // The user asked to have their data erased: recorded for staff (issue #8).
+        await recordErasureRequest(tx, userId, now);
       } else if (action.type === 'cancelBooking') {
         const { bookingId } = action.params as { bookingId: string };
         const booking = facts.bookings.find((b) => b.id === bookingId);
