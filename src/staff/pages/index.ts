@@ -7,10 +7,16 @@ import { authPages } from './auth.ts';
 import { bookingPages } from './bookings.ts';
 import { accountPages } from './accounts.ts';
 import { auditPages } from './audit.ts';
+import { userPages } from './users.ts';
+import { calendarPages } from './calendar.ts';
+import { statsPages } from './stats.ts';
 
 export const pageModules: PageModule[] = [
   authPages,
   bookingPages,
   accountPages,
   auditPages,
+  userPages,
+  calendarPages,
+  statsPages,
 ];
