@@ -70,15 +70,47 @@ export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: D
 
 /**
  * Stores a whole body's events in one statement (a redelivered or repeated id is skipped) and
- * returns the users with new pending events, in the order they first appear.
+ * returns the users with new pending events, in the order they first appear. The rows travel as
+ * one JSON parameter expanded by jsonb_to_recordset: Prisma's createManyAndReturn spent 0.4–1.4 s
+ * building a 1,000-row insert, this takes milliseconds. Instants go in as UTC text and are stored
+ * as Prisma stores them (timestamp without time zone, in UTC), whatever the session's zone.
  */
 export async function recordEvents(prisma: PrismaClient, events: LineEvent[], now: Date): Promise<string[]> {
   if (events.length === 0) return [];
-  const data = events.map((event) => eventRow(event, now));
-  // Idempotent (skipDuplicates), so a statement cut off by a lost connection is simply sent again.
-  const created = await retryOnConnectionLoss(() => prisma.webhookEvent.createManyAndReturn({ data, skipDuplicates: true, select: { userId: true, status: true } }));
+  const rows = events.map((event) => {
+    const row = eventRow(event, now);
+    return {
+      id: row.id,
+      user_id: row.userId ?? null,
+      type: row.type,
+      occurred_at: (row.occurredAt as Date).toISOString(),
+      received_at: now.toISOString(),
+      status: row.status,
+      payload: row.status === 'pending' ? event : null,
+      processed_at: row.processedAt ? (row.processedAt as Date).toISOString() : null,
+    };
+  });
+  const json = JSON.stringify(rows);
+  // Idempotent (ON CONFLICT DO NOTHING), so a statement cut off by a lost connection is simply sent again.
+  const created = await retryOnConnectionLoss(
+    () => prisma.$queryRaw<{ id: string; user_id: string | null; status: string }[]>`
+      INSERT INTO webhook_events (id, user_id, type, occurred_at, received_at, status, payload, processed_at)
+      SELECT r.id, r.user_id, r.type,
+             r.occurred_at::timestamptz AT TIME ZONE 'UTC',
+             r.received_at::timestamptz AT TIME ZONE 'UTC',
+             r.status, r.payload,
+             r.processed_at::timestamptz AT TIME ZONE 'UTC'
+      FROM jsonb_to_recordset(${json}::jsonb)
+        AS r(id text, user_id text, type text, occurred_at text, received_at text, status text, payload jsonb, processed_at text)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, user_id, status`,
+  );
+  const fresh = new Set(created.filter((row) => row.status === 'pending' && row.user_id).map((row) => row.id));
   const users = new Set<string>();
-  for (const row of created) if (row.userId && row.status === 'pending') users.add(row.userId);
+  for (const event of events) {
+    const userId = userIdOf(event);
+    if (userId && fresh.has(event.webhookEventId)) users.add(userId);
+  }
   return [...users];
 }
 
