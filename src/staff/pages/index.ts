@@ -10,6 +10,8 @@ import { auditPages } from './audit.ts';
 import { userPages } from './users.ts';
 import { calendarPages } from './calendar.ts';
 import { statsPages } from './stats.ts';
+import { termsPages } from './terms.ts';
+import { announcementPages } from './announcements.ts';
 
 export const pageModules: PageModule[] = [
   authPages,
@@ -19,4 +21,6 @@ export const pageModules: PageModule[] = [
   userPages,
   calendarPages,
   statsPages,
+  termsPages,
+  announcementPages,
 ];
