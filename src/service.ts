@@ -12,6 +12,8 @@ import { createLogger } from './logger.ts';
 import { openMigratedDatabase } from './db/client.ts';
 import type { Database } from './db/client.ts';
 import { seedInitialData } from './db/seed.ts';
+import { purgeExpiredSessions } from './staff/sessions.ts';
+import { purgeOldSignInAttempts } from './staff/sign-in.ts';
 import { refreshSearchHashes } from './staff/users/search.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import type { Messenger } from './line/messenger.ts';
@@ -132,6 +134,14 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     };
     sweep();
     timers.push(setInterval(sweep, 15_000).unref());
+    // Staff console housekeeping (issue #9): sessions past their lifetime, sign-in attempts older than a day.
+    const staffHousekeeping = () => {
+      const now = deps.clock.now();
+      Promise.all([purgeExpiredSessions(deps.prisma, now), purgeOldSignInAttempts(deps.prisma, now)]).catch((error: unknown) => {
+        logger.error({ error: describeError(error) }, 'staff housekeeping failed');
+      });
+    };
+    timers.push(setInterval(staffHousekeeping, 10 * 60_000).unref());
   }
 
   return {

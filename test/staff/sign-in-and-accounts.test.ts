@@ -14,6 +14,8 @@ import type { Harness } from '../support/harness.ts';
 import { STAFF_PASSWORD, createStaffAccount, csrfFrom, signedInAgent } from '../support/staff-console.ts';
 import { projectRoot } from '../support/process.ts';
 import { onPostgres } from '../support/database.ts';
+import { purgeExpiredSessions } from '../../src/staff/sessions.ts';
+import { purgeOldSignInAttempts } from '../../src/staff/sign-in.ts';
 
 let h: Harness;
 const prisma = () => h.service.db.prisma;
@@ -97,6 +99,18 @@ describe('sign-in', () => {
     await agent.post('/staff/logout').type('form').send({ _csrf: csrf });
     expect(await prisma().staffSession.count()).toBe(sessions - 1);
     expect((await agent.get('/staff/bookings')).status).toBe(303);
+  });
+
+  it('forgets sessions past their lifetime and sign-in attempts older than a day (housekeeping)', async () => {
+    await signedInAgent(h.service.app, 'clerk1');
+    await tryLogin('clerk1', 'a wrong password');
+    const now = h.clock.now();
+    expect(await purgeExpiredSessions(prisma(), now)).toBe(0);
+    expect(await purgeOldSignInAttempts(prisma(), now)).toBe(0);
+    const later = new Date(now.getTime() + 25 * 3_600_000);
+    expect(await purgeExpiredSessions(prisma(), later)).toBeGreaterThan(0);
+    expect(await purgeOldSignInAttempts(prisma(), later)).toBeGreaterThan(0);
+    expect(await prisma().staffSession.count({ where: { expiresAt: { lte: later } } })).toBe(0);
   });
 
   it('stores only the hash of a session id', async () => {
