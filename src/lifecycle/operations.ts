@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Db } from '../db/repositories.ts';
 import { lockUser } from '../db/repositories.ts';
-import { noShowMomentFor, slotsOn, tokyoInstant } from '../rules/index.ts';
+import { capacityAt, noShowMomentFor, slotsOn, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { enqueueBookingNotice, enqueueSealedPush, moveReminder, pushKinds, withdrawReminder } from './reminders.ts';
 import { rescheduledText, staffMessageText } from './copy.ts';
@@ -375,7 +375,9 @@ export async function rescheduleBooking(
 
     await tx.slotSeat.deleteMany({ where: { bookingId } });
     let claimed = false;
-    for (let seat = 1; seat <= deps.calendar.capacityPerSlot && !claimed; seat++) {
+    // Seats 1..the places the new slot offers that day (per-date capacity, blocked times).
+    const places = capacityAt(to.date, to.time, deps.calendar);
+    for (let seat = 1; seat <= places && !claimed; seat++) {
       claimed = (await tx.slotSeat.createMany({ data: [{ date: to.date, startTime: to.time, seat, bookingId }], skipDuplicates: true })).count === 1;
     }
     if (!claimed) throw new SlotUnavailableError(bookingId, to.date, to.time); // rolls back: the old seat is kept

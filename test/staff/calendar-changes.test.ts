@@ -11,6 +11,7 @@ import { chatUser } from '../support/chat.ts';
 import { book, toDateQuestion } from '../e2e/booking-steps.ts';
 import { applyCalendarChange, bookingsNotFitting, calendarAfter, calendarEntriesFrom, CalendarChangeError, checkCalendarChange, loadOfficeCalendar } from '../../src/office-days.ts';
 import { capacityAt, slotsOn } from '../../src/rules/index.ts';
+import { rescheduleBooking } from '../../src/lifecycle/operations.ts';
 
 const WED = '2026-12-02';
 
@@ -69,6 +70,23 @@ describe('calendar changes', () => {
     // The later of the two bookings is the one without a place.
     const later = await prisma().booking.findFirstOrThrow({ where: { userId: b.userId } });
     expect(affected.map((x) => x.id)).toEqual([later.id]);
+  });
+
+  it('moves a booking by phone into the second place of a slot on a day with two counsellors', async () => {
+    await applyCalendarChange(prisma(), { kind: 'capacity', date: '2026-12-11', capacity: 2, note: '' }, h.clock.now());
+    const first = chatUser(h, 'cal-move-first');
+    const second = chatUser(h, 'cal-move-second');
+    await book(first, { date: '12月11日(金)', time: '11:00' });
+    await book(second, { date: '12月10日(木)', time: '11:00' });
+    const moving = await prisma().booking.findFirstOrThrow({ where: { userId: second.userId } });
+    const { dialogue } = h.service.deps;
+    const moved = await rescheduleBooking(prisma(), moving.id, { date: '2026-12-11', time: '11:00' }, h.clock.now(), {
+      calendar: await calendarNow(),
+      sealer: dialogue.sealer,
+      office: { officeName: h.config.OFFICE_NAME, officePhone: h.config.OFFICE_PHONE, officePhoneHours: h.config.OFFICE_PHONE_HOURS },
+    });
+    expect(moved).toMatchObject({ changed: true, to: { date: '2026-12-11', time: '11:00' } });
+    expect(await prisma().slotSeat.findMany({ where: { date: '2026-12-11', startTime: '11:00' }, orderBy: { seat: 'asc' }, select: { seat: true } })).toEqual([{ seat: 1 }, { seat: 2 }]);
   });
 
   it('takes a blocked time out of what the bot offers and puts it back when removed', async () => {
