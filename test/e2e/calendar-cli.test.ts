@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../src/db/client.ts';
-import { setOfficeDay } from '../../src/office-days.ts';
+import { applyCalendarChange, setOfficeDay } from '../../src/office-days.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -29,6 +29,8 @@ describe('the calendar command', () => {
     const db = await openMigratedDatabase({ dataDir });
     // Building maintenance on Monday 11-30 moves the deadline of Wednesday 12-02 to Friday 11-27.
     await setOfficeDay(db.prisma, '2026-11-30', false, 'maintenance');
+    // A counsellor away on Thursday 12-03 afternoon (console, カレンダー): those slots are not offered.
+    await applyCalendarChange(db.prisma, { kind: 'block', date: '2026-12-03', from: '13:00', until: '15:00', seats: null, note: '研修' }, new Date('2026-11-28T09:00:00+09:00'));
     await db.close();
   });
   afterAll(async () => {
@@ -45,6 +47,13 @@ describe('the calendar command', () => {
     expect(days[0]).toMatchObject({ date: '2026-11-30', open: false, closedReason: 'office', deadline: null, reminderDay: null, slots: [] });
     // With Monday closed, Wednesday's deadline is the 2nd open day before it: Friday 11-27 (passed).
     expect(days[2]).toMatchObject({ date: '2026-12-02', open: true, deadline: '2026-11-27', bookable: false, slots: [] });
+  });
+
+  it('leaves out the times the office blocked on a date, as the bot does', () => {
+    const r = calendar(['--from', '2026-12-03', '--days', '1', '--now', '2026-11-28T10:00:00+09:00', '--json'], { DATA_DIR: dataDir });
+    expect(r.code).toBe(0);
+    const [thursday] = JSON.parse(r.stdout) as Array<{ slots: string[] }>;
+    expect(thursday?.slots).toEqual(['09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '15:00', '15:30', '16:00', '16:30']);
   });
 
   it('prints a table in Japanese for staff', () => {
