@@ -229,6 +229,7 @@ describe('カレンダー', () => {
     const cases: Array<[Record<string, string>, string]> = [
       [{ kind: 'closed', date: '2026-12-09', note: '' }, '理由を入力してください'],
       [{ kind: 'closed', date: '12/9', note: '点検' }, '日付を正しく選んでください'],
+      [{ kind: 'closed', date: '2026-11-27', note: '点検' }, '今日より前の日付は変更できません'],
       [{ kind: 'capacity', date: '2026-12-09', capacity: 'たくさん' }, '半角の数字'],
       [{ kind: 'block', date: '2026-12-09', from: '15:00', until: '14:00', note: '研修中' }, '終了時刻は開始時刻より後'],
       [{ kind: 'unblock', id: "1' OR 1=1" }, '見つかりません'],

@@ -140,6 +140,8 @@ export const calendarPages: PageModule = (routes, kit) => {
     try {
       change = changeOf(req);
       checkCalendarChange(change);
+      // A past date cannot be booked any more: a change there would do nothing.
+      if (change.kind !== 'unblock' && change.date < tokyoDateOf(now)) throw new CalendarChangeError('date', '今日より前の日付は変更できません。今日以降の日付を選んでください。');
     } catch (error) {
       if (!(error instanceof CalendarChangeError)) throw error;
       // The form again with what was typed and the message, so nothing is lost.
