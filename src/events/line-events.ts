@@ -54,7 +54,7 @@ function eventRow(event: LineEvent, now: Date): Prisma.WebhookEventCreateManyInp
     receivedAt: now,
     status: actionable ? 'pending' : 'done',
     // parseWebhookBody made the event storable (no U+0000, no lone surrogates).
-    payload: actionable ? (event as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+    payload: actionable ? event : Prisma.DbNull,
     processedAt: actionable ? null : now,
   };
 }
