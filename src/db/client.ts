@@ -21,7 +21,7 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;
-  /** The adapter factory, for the migration engine. */
+  /** An adapter factory for the migration engine (on PostgreSQL, apart from the client's pool). */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
 }
@@ -71,14 +71,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = createPgPool(options.databaseUrl, options);
     const adapterFactory = new PrismaPg(pool, { onConnectionError: (error) => options.onConnectionError?.(error), onPoolError: (error) => options.onConnectionError?.(error) });
     const prisma = new PrismaClient({ adapter: adapterFactory });
+    const databaseUrl = options.databaseUrl;
+    // The migration engine gets connections of its own, ended when it is done: it takes Prisma's
+    // session-level migration advisory lock and never unlocks it, so a connection of the shared
+    // pool would go back to the pool still holding the lock, and every other instance starting
+    // on this database would time out waiting for it (P1002 after 10 s).
+    const migrationFactory: SqlMigrationAwareDriverAdapterFactory = {
+      provider: adapterFactory.provider,
+      adapterName: adapterFactory.adapterName,
+      connect: () => new PrismaPg(createPgPool(databaseUrl, { poolSize: 2, onConnectionError: options.onConnectionError }), { disposeExternalPool: true }).connect(),
+      connectToShadowDb: () => new PrismaPg({ connectionString: databaseUrl }).connectToShadowDb(),
+    };
     return {
       prisma,
       kind: 'postgres',
-      adapterFactory,
+      adapterFactory: migrationFactory,
       async close() {
         await prisma.$disconnect();
-        // The pool is ours (the migration engine also connects through the factory and disposes
-        // of its adapter, which must not end the pool the client goes on using).
         if (!pool.ended) await pool.end();
       },
     };
