@@ -1,7 +1,8 @@
 /**
  * Two instances of the service on one PostgreSQL database (behind a load balancer): a staff
  * session started on one works on the other, signing out on one ends it on both, and sign-in
- * failures counted on one lock the account on the other — the limits hold across processes.
+ * failures counted on one lock the account on the other, and an address's failures spread over
+ * both stop that address on both — the limits hold across processes.
  * Only on PostgreSQL (TEST_DATABASE_URL).
  */
 import request from 'supertest';
@@ -28,10 +29,10 @@ describe.runIf(onPostgres)('the staff console on two instances sharing one Postg
     await database?.drop();
   });
 
-  async function attempt(h: Harness, password: string) {
+  async function attempt(h: Harness, password: string, login = 'shared') {
     const agent = request.agent(h.service.app);
     const form = await agent.get('/staff/login');
-    const res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(form.text), login: 'shared', password });
+    const res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(form.text), login, password });
     return { res, agent };
   }
 
@@ -45,11 +46,28 @@ describe.runIf(onPostgres)('the staff console on two instances sharing one Postg
   });
 
   it('locks the account on both instances after failures spread over both', async () => {
+    // Failures count from the last success (the sign-in above, at this same instant otherwise).
+    one.clock.advanceMinutes(1);
+    two.clock.advanceMinutes(1);
     for (let i = 0; i < 5; i++) expect((await attempt(i % 2 === 0 ? one : two, `wrong password ${i}`)).res.status).toBe(401);
     expect((await attempt(one, STAFF_PASSWORD)).res.status).toBe(429);
     expect((await attempt(two, STAFF_PASSWORD)).res.status).toBe(429);
     one.clock.advanceMinutes(15);
     two.clock.advanceMinutes(15);
     expect((await attempt(two, STAFF_PASSWORD)).res.status).toBe(303);
+  });
+
+  it('stops an address on both instances after failures spread over both, whatever the logins tried', async () => {
+    one.clock.advanceMinutes(16);
+    two.clock.advanceMinutes(16);
+    for (let i = 0; i < 20; i++) expect((await attempt(i % 2 === 0 ? one : two, 'wrong password', `nobody${i}`)).res.status).toBe(401);
+    for (const h of [one, two]) {
+      const refused = (await attempt(h, STAFF_PASSWORD)).res;
+      expect(refused.status).toBe(429);
+      expect(refused.text).toContain('この端末からのサインインの失敗が続いたため');
+    }
+    one.clock.advanceMinutes(15);
+    two.clock.advanceMinutes(15);
+    expect((await attempt(one, STAFF_PASSWORD)).res.status).toBe(303);
   });
 });
