@@ -258,7 +258,7 @@ const bookingSelect = {
   cancelledBy: true,
   cancelReason: true,
   outcomeRecordedAt: true,
-  user: { select: { unfollowedAt: true, refusedAt: true, noShowCount: true } },
+  user: { select: { unfollowedAt: true, refusedAt: true, noShowCount: true, suspendedAt: true } },
   pushes: { select: { kind: true, status: true, dueAt: true, sentAt: true, attempts: true, lastError: true } },
 } as const;
 
@@ -278,14 +278,15 @@ type BookingRow = {
   cancelledBy: string | null;
   cancelReason: string | null;
   outcomeRecordedAt: Date | null;
-  user: { unfollowedAt: Date | null; refusedAt: Date | null; noShowCount: number };
+  user: { unfollowedAt: Date | null; refusedAt: Date | null; noShowCount: number; suspendedAt: Date | null };
   pushes: { kind: string; status: string; dueAt: Date; sentAt: Date | null; attempts: number; lastError: string | null }[];
 };
 
 /**
  * What staff see of a booking, with the flags that ask for their attention:
  * meeting-url-missing (no URL and no default: the reminder waits), reminder-failed,
- * notice-failed, unfollowed (no pushes reach the user), phone-changed, user-refused.
+ * notice-failed, unfollowed (no pushes reach the user), phone-changed, user-refused,
+ * user-suspended (Art. 12) — the same flags as the console's list.
  */
 function bookingView(booking: BookingRow, config: Config) {
   const reminder = booking.pushes.find((push) => push.kind === pushKinds.reminder) ?? null;
@@ -298,6 +299,7 @@ function bookingView(booking: BookingRow, config: Config) {
   if (booking.user.unfollowedAt !== null) flags.push('unfollowed');
   if (booking.phoneChanged) flags.push('phone-changed');
   if (booking.user.refusedAt !== null) flags.push('user-refused');
+  if (booking.user.suspendedAt !== null) flags.push('user-suspended');
   const { user, pushes: _pushes, ...fields } = booking;
   return {
     ...fields,
