@@ -143,6 +143,35 @@ export const placeholderCredentials = {
 } as const;
 
 /**
+ * Local mode (issue #12): both LINE credentials empty. `npm start` then serves a fake Messaging
+ * API in-process, the chat emulator under /dev and a time control (src/dev/); none of it exists
+ * with real credentials, and NODE_ENV=production refuses it.
+ */
+export function isLocalMode(config: Pick<Config, 'LINE_CHANNEL_SECRET' | 'LINE_CHANNEL_ACCESS_TOKEN'>): boolean {
+  return config.LINE_CHANNEL_SECRET.trim() === '' && config.LINE_CHANNEL_ACCESS_TOKEN.trim() === '';
+}
+
+const credentialHelp = {
+  LINE_CHANNEL_SECRET: 'the channel secret from the LINE Developers console',
+  LINE_CHANNEL_ACCESS_TOKEN: 'a channel access token from the LINE Developers console',
+} as const;
+
+/** Both LINE credentials or neither (local mode, refused in production). */
+function checkLineCredentials(config: Config): void {
+  if (isLocalMode(config)) {
+    if (config.NODE_ENV === 'production') {
+      throw new ConfigError('LINE_CHANNEL_SECRET', 'LINE_CHANNEL_SECRET is blank: local mode (no LINE credentials; fake LINE API, chat emulator and time control) is refused when NODE_ENV=production; set your channel\'s own values from the LINE Developers console');
+    }
+    return;
+  }
+  for (const variable of ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const) {
+    const value = config[variable];
+    if (value.trim() !== '') continue;
+    throw new ConfigError(variable, `${variable} is ${value === '' ? 'required' : 'blank'}: ${credentialHelp[variable]} (or leave both LINE credentials empty for local mode)`);
+  }
+}
+
+/**
  * With NODE_ENV=production, refuses what would let the service run insecurely or uselessly:
  * the placeholder or blank LINE credentials, and no FIELD_ENCRYPTION_KEY (a key file next to
  * the data is not a production key store).
@@ -162,8 +191,9 @@ function refuseUnsafeProductionConfig(config: Config): void {
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
-  LINE_CHANNEL_SECRET: z.string({ message: 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console' }).min(1, 'LINE_CHANNEL_SECRET is required: the channel secret from the LINE Developers console'),
-  LINE_CHANNEL_ACCESS_TOKEN: z.string({ message: 'LINE_CHANNEL_ACCESS_TOKEN is required: a channel access token from the LINE Developers console' }).min(1, 'LINE_CHANNEL_ACCESS_TOKEN is required: a channel access token from the LINE Developers console'),
+  // Both empty: local mode (see isLocalMode); one without the other is refused in loadConfig.
+  LINE_CHANNEL_SECRET: z.string().optional().default(''),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().optional().default(''),
   LINE_API_BASE_URL: origin,
   DATABASE_URL: databaseUrl,
   DATA_DIR: str('./data'),
@@ -252,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (config.CLOCK_START && config.NODE_ENV === 'production') {
     throw new ConfigError('CLOCK_START', 'CLOCK_START is for demos and tests and is refused when NODE_ENV=production');
   }
+  checkLineCredentials(config);
   refuseUnsafeProductionConfig(config);
   try {
     validateOfficeCalendarConfig(officeCalendarOf(config));

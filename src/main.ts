@@ -7,18 +7,30 @@ import { describeError } from './logger.ts';
 import { exitOnConfigError, loadConfigOrExit } from './entry.ts';
 import { startService } from './service.ts';
 import type { Service } from './service.ts';
+import { isLocalMode } from './config.ts';
+import { startLocalMode } from './dev/local-mode.ts';
+import type { LocalMode } from './dev/local-mode.ts';
 
 const config = loadConfigOrExit();
 let service: Service;
+// Local mode (both LINE credentials empty; refused in production): fake LINE API, chat emulator at /dev.
+let local: LocalMode | undefined;
 try {
-  service = await startService(config);
+  if (isLocalMode(config)) {
+    local = await startLocalMode(config);
+    service = local.service;
+  } else {
+    service = await startService(config);
+  }
 } catch (error) {
   exitOnConfigError(error);
   throw error;
 }
 const { logger } = service.deps;
-const server = service.app.listen(config.PORT, config.HOST, () => {
-  logger.info({ host: config.HOST, port: config.PORT, database: service.db.kind }, 'listening');
+const server = (local?.app ?? service.app).listen(config.PORT, config.HOST, () => {
+  logger.info({ host: config.HOST, port: config.PORT, database: service.db.kind, localMode: local !== undefined }, 'listening');
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  if (local) process.stdout.write(local.listening(`http://${host}:${config.PORT}`));
 });
 server.on('error', (error) => {
   logger.fatal({ error: describeError(error) }, 'cannot listen');
@@ -42,7 +54,7 @@ async function shutdown(signal: string) {
   const deadline = setTimeout(() => server.closeAllConnections(), graceMs).unref();
   await closed;
   clearTimeout(deadline);
-  await service.close();
+  await (local ?? service).close();
   logger.info({ signal }, 'stopped');
   process.exit(0);
 }

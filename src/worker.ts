@@ -5,6 +5,7 @@
  * Reads the same configuration as the service; a configuration error stops the process with one
  * line naming the variable. Runs until SIGTERM or SIGINT, finishing the pass in progress.
  */
+import { isLocalMode } from './config.ts';
 import { applicationClock, exitOnConfigError, loadConfigOrExit, openDatabaseOrExit } from './entry.ts';
 import { createLineMessenger } from './line/messenger.ts';
 import { createLogger } from './logger.ts';
@@ -15,6 +16,11 @@ import { verifyFieldKeys } from './crypto/field-keys.ts';
 import { fieldCipherFor } from './service.ts';
 
 const config = loadConfigOrExit();
+if (isLocalMode(config)) {
+  // Local mode's fake LINE API lives inside `npm start`, which runs the scheduler itself.
+  process.stderr.write('Configuration error: npm run worker needs the LINE credentials; in local mode (both empty) `npm start` runs the scheduler itself\n');
+  process.exit(1);
+}
 const logger = createLogger({ level: config.LOG_LEVEL });
 const clock = applicationClock(config);
 if (config.CLOCK_START) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the worker runs on a shifted clock');

@@ -34,7 +34,9 @@ describe('configuration', () => {
   });
 
   it('names the variable and what is expected when a value is missing or malformed', () => {
-    expect(errorOf({})).toMatchObject({ variable: 'LINE_CHANNEL_SECRET' });
+    // Both LINE credentials empty is local mode (issue #12); one without the other is refused.
+    expect(errorOf({ LINE_CHANNEL_ACCESS_TOKEN: 't' })).toMatchObject({ variable: 'LINE_CHANNEL_SECRET' });
+    expect(errorOf({ LINE_CHANNEL_SECRET: 's' }).message).toContain('LINE_CHANNEL_ACCESS_TOKEN is required');
     expect(errorOf({ ...base, PORT: '70000' })).toEqual({ variable: 'PORT', message: 'PORT must be a whole number from 1 to 65535' });
     expect(errorOf({ ...base, DATABASE_URL: 'mysql://x' }).variable).toBe('DATABASE_URL');
     expect(errorOf({ ...base, LINE_API_BASE_URL: 'https://api.line.me/v2' }).variable).toBe('LINE_API_BASE_URL');

@@ -73,7 +73,8 @@ describe('the server process', () => {
   });
 
   it('stops with one clear line naming a missing or malformed variable', async () => {
-    const missing = run({ DATA_DIR: dataDir });
+    // Both LINE credentials empty would be local mode (issue #12): one without the other is the mistake.
+    const missing = run({ LINE_CHANNEL_ACCESS_TOKEN: 't', DATA_DIR: dataDir });
     expect((await missing.exited).code).toBe(1);
     expect(missing.output().stderr.trim().split('\n')).toEqual([expect.stringContaining('LINE_CHANNEL_SECRET')]);
     const bad = run({ LINE_CHANNEL_SECRET: 's', LINE_CHANNEL_ACCESS_TOKEN: 't', PORT: 'eighty', DATA_DIR: dataDir });
