@@ -3,17 +3,19 @@
  * route table (so a route added later — by any page module — is covered without editing this
  * file): every route without a session, as staff, as admin, with a missing or forged CSRF
  * token, with a session expired by idleness or by its absolute lifetime; every API route
- * without a token, with a revoked one and one of a disabled account. Nothing refused may change
+ * without a token, as staff and as admin, with a revoked token and one of a disabled account;
+ * the cookies marked Secure when served over HTTPS. Nothing refused may change
  * anything: the audit log (which every change writes) must not grow.
  */
 import { randomUUID } from 'node:crypto';
+import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { createStaffConsole } from '../../src/staff/console.ts';
 import type { RouteInfo } from '../../src/staff/routes.ts';
-import { createStaffAccount, signedInAgent } from '../support/staff-console.ts';
+import { createStaffAccount, csrfFrom, signedInAgent, STAFF_PASSWORD } from '../support/staff-console.ts';
 import { issueApiToken, revokeApiToken, setAccountDisabled } from '../../src/staff/accounts.ts';
 
 let h: Harness;
@@ -161,11 +163,35 @@ describe('signed in', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Path=\/staff/);
-    expect(cookie).not.toMatch(/Secure/); // STAFF_COOKIE_SECURE is off in tests (plain http)
+    expect(cookie).not.toMatch(/Secure/); // STAFF_COOKIE_SECURE is off in tests (plain http); see below
     const page = await agent.get('/staff/bookings');
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     expect((await agent.post('/staff/logout').type('form').send({ _csrf: token })).status).toBe(303);
     expect((await agent.get('/staff/bookings')).status).toBe(303);
+  });
+});
+
+describe('behind HTTPS (STAFF_COOKIE_SECURE=true)', () => {
+  it('marks the session and sign-in cookies Secure and sends HSTS', async () => {
+    const prisma = h.service.db.prisma;
+    const { dialogue, clock, logger } = h.service.deps;
+    const app = express();
+    app.use('/staff', createStaffConsole({ prisma, clock, logger, config: { ...h.config, STAFF_COOKIE_SECURE: true }, cipher: dialogue.cipher }).router);
+    const agent = request.agent(app);
+    const form = await agent.get('/staff/login');
+    expect(form.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(form.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    const loginCookie = (form.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hw_staff_login='));
+    expect(loginCookie).toMatch(/; Secure/);
+    const res = await request(app)
+      .post('/staff/login')
+      .set('cookie', (loginCookie ?? '').split(';')[0] ?? '')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), login: 'clerk1', password: STAFF_PASSWORD });
+    expect(res.status).toBe(303);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hw_staff_session='));
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
   });
 });
 
@@ -182,6 +208,13 @@ describe('the JSON API with per-person tokens', () => {
       expect(ok.status, `${route.method} ${route.path} → ${ok.status}`).toBeLessThan(500);
       expect([401, 403]).not.toContain(ok.status);
       expect((await send(request(h.service.app), route).set('authorization', `Bearer ${revoked.token}`)).status).toBe(401);
+    }
+    // An admin's token reaches every API route too.
+    const adminToken = await issueApiToken(prisma, adminId, 'admin integration', who, h.clock.now());
+    for (const route of api()) {
+      const res = await send(request(h.service.app), route).set('authorization', `Bearer ${adminToken.token}`);
+      expect(res.status, `admin ${route.method} ${route.path} → ${res.status}`).toBeLessThan(500);
+      expect([401, 403]).not.toContain(res.status);
     }
     await setAccountDisabled(prisma, clerk, true, who, h.clock.now());
     for (const route of api()) {
