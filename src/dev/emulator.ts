@@ -74,10 +74,11 @@ export interface Emulator {
 const MAX_ENTRIES = 3000;
 const publicDir = path.join(import.meta.dirname, 'public');
 
+/** Stickers to send, drawn as labelled badges (LINE's sticker images are not ours to ship). */
 const stickers = [
-  { packageId: '446', stickerId: '1988', emoji: '😊' },
-  { packageId: '446', stickerId: '1989', emoji: '🙇' },
-  { packageId: '446', stickerId: '2002', emoji: '👍' },
+  { packageId: '446', stickerId: '1988', label: 'よろしく' },
+  { packageId: '446', stickerId: '1989', label: 'ありがとう' },
+  { packageId: '446', stickerId: '2002', label: 'OK！' },
 ];
 
 const eventInput = z.discriminatedUnion('type', [
@@ -184,7 +185,7 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
         return deliver({ ...baseEvent('postback', user.id, true), postback: { data: input.data } });
       case 'sticker': {
         const sticker = stickers[input.index] ?? stickers[0];
-        said({ type: 'sticker', packageId: sticker?.packageId, stickerId: sticker?.stickerId, emoji: sticker?.emoji });
+        said({ type: 'sticker', packageId: sticker?.packageId, stickerId: sticker?.stickerId, label: sticker?.label });
         return deliver({
           ...baseEvent('message', user.id, true),
           message: { type: 'sticker', id: nextMessageId(), quoteToken: quoteToken(), packageId: sticker?.packageId, stickerId: sticker?.stickerId, stickerResourceType: 'STATIC', keywords: [] },
@@ -358,7 +359,7 @@ function chatPage(view: { users: SimulatedUser[]; officeName: string; menu: Retu
   const menu = view.menu
     .map((item, i) => `<button type="button" class="menu-item${i === 0 ? ' primary' : ''}" data-index="${i}"><span class="label">${escapeHtml(item.label)}</span><span class="hint">${escapeHtml(item.hint)}</span></button>`)
     .join('');
-  const stickerButtons = view.stickers.map((s, i) => `<button type="button" class="sticker" data-index="${i}" aria-label="スタンプ ${i + 1}">${s.emoji}</button>`).join('');
+  const stickerButtons = view.stickers.map((s, i) => `<button type="button" class="sticker" data-index="${i}" aria-label="スタンプ「${escapeHtml(s.label)}」">${escapeHtml(s.label)}</button>`).join('');
   return `<!doctype html>
 <html lang="ja">
 <head>
@@ -396,7 +397,7 @@ function chatPage(view: { users: SimulatedUser[]; officeName: string; menu: Retu
     <button type="button" id="toggle-menu" class="toggle-menu" aria-expanded="true">メニュー ▾</button>
   </section>
   <aside class="side">
-    <section class="time" aria-labelledby="time-heading">
+    <section class="time-control" aria-labelledby="time-heading">
       <h2 id="time-heading">時間を進める</h2>
       <p>アプリの時計だけが進みます（リマインダー、無断欠席の記録、規約の施行日の確認に）。戻すことはできません。</p>
       <div class="time-buttons">

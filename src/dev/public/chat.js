@@ -166,7 +166,7 @@ function messageNode(message) {
     case 'template':
       return templateMessage(message);
     case 'sticker':
-      return el('div', 'sticker-shown', message.emoji || '［スタンプ］');
+      return el('div', 'sticker-shown', message.label || 'スタンプ');
     case 'image':
       return el('div', 'bubble image', '［画像］');
     default:
