@@ -21,6 +21,7 @@ import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
 import { applyNextEvent, purgeProcessedEvents, recoverPendingEvents, recoverUnsentReplies } from './events/line-events.ts';
 import { createEventDispatcher } from './events/dispatcher.ts';
+import { createReferenceCache } from './dialogue/reference-data.ts';
 import type { EventDispatcher } from './events/dispatcher.ts';
 import { defaultPoolSize } from './db/client.ts';
 import { startScheduler } from './lifecycle/outbox.ts';
@@ -52,6 +53,8 @@ export interface ServiceOverrides {
   /** Background sweeps (event recovery); tests turn them off and call them directly. */
   runSweeps?: boolean;
   trackBackgroundWork?: (work: Promise<void>) => void;
+  /** Told of every SQL statement (tests count statements per turn). */
+  onQuery?: (sql: string) => void;
 }
 
 export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
@@ -64,6 +67,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    onQuery: overrides.onQuery,
     // A terminated backend is not fatal: the statement in flight fails as transient and is retried.
     onConnectionError: (error) => logger.warn({ error: describeError(error) }, 'database connection lost; it will be replaced'),
   });
@@ -98,6 +102,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         horizonDays: config.BOOKING_HORIZON_DAYS,
         maxActiveBookings: config.MAX_ACTIVE_BOOKINGS,
       },
+      // The calendar and terms between turns, checked with one statement per turn (issue #13).
+      reference: createReferenceCache(),
     },
   };
   // Reminders, notices and replies handed to the outbox; in the service unless RUN_SCHEDULER=false (then `npm run worker`).

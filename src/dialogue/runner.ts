@@ -15,13 +15,13 @@ import { decodePostback } from '../../flows/booking/postback.ts';
 import { present } from '../../flows/booking/present.ts';
 import type { OfficeFacts } from '../../flows/booking/present.ts';
 import type { Message } from '../line/messages.ts';
-import { consentState, recordConsent, termsInForce, termsText } from '../db/repositories.ts';
+import { consentState, recordConsent, termsText } from '../db/repositories.ts';
 import { loadConversation, saveConversation } from './conversation-store.ts';
 import { recordErasureRequest } from '../lifecycle/retention.ts';
-import { termsCardFor } from '../terms/versions.ts';
 import type { StateSealer } from './conversation-store.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
-import { loadOfficeCalendar } from '../office-days.ts';
+import { loadReferenceData } from './reference-data.ts';
+import type { PublishedTerms, ReferenceCache } from './reference-data.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
@@ -39,6 +39,8 @@ export interface DialogueDeps {
   cipher: FieldCipher;
   sealer: StateSealer;
   office: OfficeFacts;
+  /** The calendar and terms kept between turns, checked with one statement (see reference-data.ts); without it every turn reads them. */
+  reference?: ReferenceCache | undefined;
 }
 
 export interface TurnResult {
@@ -52,8 +54,7 @@ export interface TurnResult {
 type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 
 /** Everything the machine may need this turn; a few small queries, one horizon computation. */
-async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig) {
-  const terms = await termsInForce(tx, now);
+async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig, terms: PublishedTerms) {
   const consent = await consentState(tx, userId, terms.id);
   const bookings = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
   const blocked = await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
@@ -146,8 +147,9 @@ export async function runDialogueTurn(
   deps: DialogueDeps,
 ): Promise<TurnResult> {
   const stored = await loadConversation(tx, userId, deps.sealer);
-  const calendar = await loadOfficeCalendar(tx, deps.config, now);
-  let { facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar);
+  const reference = deps.reference ? await deps.reference.load(tx, deps.config, now) : await loadReferenceData(tx, deps.config, now);
+  const { calendar } = reference;
+  let { facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce);
   const says: Say[] = [];
 
   // Applies one event, then performs the effects it asked for; effects that answer back
@@ -168,7 +170,7 @@ export async function runDialogueTurn(
           maxActiveBookings: deps.config.MAX_ACTIVE_BOOKINGS,
           noShowRefusalThreshold: deps.config.NO_SHOW_REFUSAL_THRESHOLD,
         });
-        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar));
+        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce));
         const outcome: DialogueEvent = result.ok
           ? { type: 'BOOKING_CREATED', booking: result.booking, facts }
           : { type: 'BOOKING_FAILED', reason: result.reason === 'incomplete' ? 'full' : result.reason, facts };
@@ -180,7 +182,7 @@ export async function runDialogueTurn(
         const { bookingId } = action.params as { bookingId: string };
         const booking = facts.bookings.find((b) => b.id === bookingId);
         const cancelled = booking ? await cancelInChat(tx, userId, booking, now, deps.config) : false;
-        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar));
+        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce));
         current = await step(current, cancelled && booking ? { type: 'BOOKING_CANCELLED', booking, facts } : { type: 'CANCEL_FAILED', facts });
       }
     }
@@ -223,7 +225,7 @@ export async function runDialogueTurn(
   const version = facts.terms.version;
   const fullText = says.some((s) => s.key === 'termsFull') ? await termsText(tx, version) : undefined;
   // The consent card's label, summaries and link are data of the terms version (issue #10).
-  const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms')) ? await termsCardFor(tx, version, deps.config.PUBLIC_BASE_URL) : undefined;
+  const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms')) ? reference.termsCard(version, deps.config.PUBLIC_BASE_URL) : undefined;
   const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) }, snapshot.context.q);
   return { messages, state: snapshot.value, warnings };
 }
