@@ -37,7 +37,7 @@ describe('the server process', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('starts on the embedded database and replies to a signed follow with the terms', async () => {
+  it('starts on the embedded database and replies to a signed follow with the terms', { timeout: 90_000 }, async () => {
     const port = await freePort();
     const proc = run({
       LINE_CHANNEL_SECRET: CHANNEL_SECRET,
@@ -48,7 +48,7 @@ describe('the server process', () => {
     });
     try {
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 600; i++) {
         const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
         if (ok) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -84,13 +84,13 @@ describe('the server process', () => {
 });
 
 describe('the embedded database', () => {
-  it('belongs to one process: a second one refuses to start with one clear line', async () => {
+  it('belongs to one process: a second one refuses to start with one clear line', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'hw-lock-'));
     const line = await startFakeLineApi({ channelAccessToken: CHANNEL_TOKEN });
     const env = { LINE_CHANNEL_SECRET: CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_TOKEN, LINE_API_BASE_URL: line.baseURL, DATA_DIR: dataDir };
     const first = spawnEntry('src/main.ts', { ...env, PORT: String(await freePort()) });
     try {
-      for (let i = 0; i < 200 && !first.output().stdout.includes('"msg":"listening"'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && !first.output().stdout.includes('"msg":"listening"'); i++) await new Promise((r) => setTimeout(r, 100));
       const second = spawnEntry('src/cli/calendar.ts', { DATA_DIR: dataDir });
       const { code } = await second.exited;
       expect(code).toBe(2);
