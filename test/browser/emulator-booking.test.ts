@@ -8,26 +8,15 @@
  * emulator-reminder.png (the reminder and the developer panel).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
-import { projectRoot, spawnEntry } from '../support/process.ts';
+import { freePort, projectRoot, spawnEntry } from '../support/process.ts';
 import { LOCAL_MEETING_URL } from '../../src/dev/local-mode.ts';
 
 const screenshots = path.join(projectRoot, 'docs/screenshots');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 let dataDir: string;
 let proc: ReturnType<typeof spawnEntry>;

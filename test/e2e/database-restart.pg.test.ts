@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -16,19 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsFor, lineUserId, sign, startHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { onPostgres } from '../support/database.ts';
+import { freePort } from '../support/process.ts';
 
 const pgBin = existsSync('/usr/lib/postgresql') ? path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().at(-1) ?? '', 'bin') : '';
 const canRun = onPostgres && process.getuid?.() === 0 && pgBin !== '' && existsSync(path.join(pgBin, 'initdb'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe.runIf(canRun)('a database that stops and starts again', () => {
   let dir: string;

@@ -5,25 +5,14 @@
  * read. A third instance with the first one's key joins it.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
 import { CHANNEL_SECRET, CHANNEL_TOKEN } from '../support/harness.ts';
-import { spawnEntry } from '../support/process.ts';
+import { freePort, spawnEntry } from '../support/process.ts';
 import { createTestDatabase, onPostgres } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe.runIf(onPostgres)('instances on one PostgreSQL with different field keys', { timeout: 120_000 }, () => {
   let line: FakeLineApi;

@@ -5,29 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
 import { CHANNEL_SECRET, CHANNEL_TOKEN, sign } from '../support/harness.ts';
-import { spawnEntry } from '../support/process.ts';
+import { freePort, spawnEntry } from '../support/process.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 import { openMigratedDatabase } from '../../src/db/client.ts';
 import { seedInitialData } from '../../src/db/seed.ts';
 import { tokyoInstant } from '../../src/rules/index.ts';
 import { copy } from '../../flows/booking/copy.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

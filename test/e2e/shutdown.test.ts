@@ -5,24 +5,13 @@
  * And SIGKILL mid-burst: nothing accepted is lost either.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
 import { CHANNEL_SECRET, CHANNEL_TOKEN, FIELD_KEY, sign } from '../support/harness.ts';
-import { spawnEntry } from '../support/process.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort, spawnEntry } from '../support/process.ts';
 
 const followers = 20;
 
