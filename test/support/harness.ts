@@ -48,6 +48,8 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   now?: string;
+  /** Told of every SQL statement the service's Prisma client sends (counting round trips). */
+  onQuery?: (sql: string) => void;
   database?: TestDatabase;
 }
 
@@ -80,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       clock,
       logger: createLogger({ level: 'debug', destination }),
       runSweeps: false,
+      ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       trackBackgroundWork: (work) => {
         pending.add(work);
         void work.finally(() => pending.delete(work));
