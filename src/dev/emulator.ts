@@ -18,7 +18,7 @@
  * database), and logs nothing of what is typed. Its JSON endpoints take only
  * `application/json` from the same origin, so another site's form cannot drive them.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
@@ -33,6 +33,7 @@ import type { FakeLineApi, RecordedRequest } from './fake-line-api.ts';
 import { lineUserId } from './fake-line-api.ts';
 import type { LocalClock } from './local-clock.ts';
 import { richMenuItems } from './rich-menu.ts';
+import { userEventEnvelope } from './webhook-event.ts';
 
 export type SimulatedUser = { id: string; name: string; followed: boolean | null };
 
@@ -152,14 +153,7 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
   }
 
   function baseEvent(type: string, userId: string, withReplyToken: boolean): Record<string, unknown> {
-    const event: Record<string, unknown> = {
-      type,
-      mode: 'active',
-      timestamp: clock.now().getTime(),
-      source: { type: 'user', userId },
-      webhookEventId: `01${randomUUID().replaceAll('-', '').toUpperCase().slice(0, 24)}`,
-      deliveryContext: { isRedelivery: false },
-    };
+    const event: Record<string, unknown> = userEventEnvelope(type, userId, clock.now());
     if (withReplyToken) {
       const replyToken = randomBytes(16).toString('hex');
       fake.expectReplyToken(replyToken, userId);

@@ -3,7 +3,7 @@
  * see database.ts), the real LINE SDK talking to the fake LINE API on loopback, a manual clock,
  * and helpers that send correctly signed webhook requests through supertest.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.ts';
@@ -16,6 +16,7 @@ import { startFakeLineApi, lineUserId } from './fake-line-api.ts';
 import type { FakeLineApi } from './fake-line-api.ts';
 import { createTestDatabase } from './database.ts';
 import type { TestDatabase } from './database.ts';
+import { userEventEnvelope } from '../../src/dev/webhook-event.ts';
 
 export { lineUserId };
 
@@ -125,14 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** Builders for webhook events as LINE sends them; each gets a fresh id and reply token. */
 export function eventsFor(line: FakeLineApi, userId: string, clock: ManualClock) {
-  const base = (type: string) => ({
-    type,
-    mode: 'active',
-    timestamp: clock.now().getTime(),
-    source: { type: 'user', userId },
-    webhookEventId: `01${randomUUID().replaceAll('-', '').toUpperCase().slice(0, 24)}`,
-    deliveryContext: { isRedelivery: false },
-  });
+  const base = (type: string) => userEventEnvelope(type, userId, clock.now());
   const withReply = (type: string) => ({ ...base(type), replyToken: line.issueReplyToken(userId) });
   return {
     follow: () => ({ ...withReply('follow'), follow: { isUnblocked: false } }),
