@@ -21,6 +21,7 @@ import type { TestDatabase } from '../support/database.ts';
 import { lineUserId, startFakeLineApi } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
 import { spawnEntry } from '../support/process.ts';
+import { FIELD_KEY } from '../support/harness.ts';
 
 const TOKEN = 'crash-test-token';
 
@@ -82,6 +83,8 @@ describe('a worker killed after LINE accepted the push and before recording it',
       LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
       DATA_DIR: database.dataDir,
       ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+      // Required with DATABASE_URL (each worker checks it against the database's key check).
+      FIELD_ENCRYPTION_KEY: FIELD_KEY,
       DEFAULT_MEETING_URL: 'https://teleoffice.example/room/crash',
       SCHEDULER_INTERVAL_SECONDS: '1',
       NODE_ENV: 'test',
