@@ -7,9 +7,10 @@
  * console of whichever instance their browser reaches, and the bot on every other instance must
  * follow at once (the console promises "the bot uses the change at once"; a TTL would let another
  * instance book a day just closed for a few seconds). The check reads, in one statement, the row
- * count and the largest `xmin` (the id of the transaction that wrote the row) of each of the four
- * tables: any committed insert or update changes the largest xmin, any delete changes the count
- * (a delete plus an insert changes the xmin), so a turn that finds the same version string as the
+ * count and the sum of `xmin` (the id of the transaction that wrote each row) of each of the four
+ * tables: any committed insert, update or delete changes the count or the sum (a rewritten row
+ * gets a new transaction id; a sum, unlike the largest id, also notices a write after the 32-bit
+ * transaction counter wrapped round), so a turn that finds the same version string as the
  * cached one can use the cached data, which is exactly what it would have read in that statement.
  * It works the same on PGlite and on PostgreSQL, across instances, and whoever wrote the rows
  * (console, CLI, hand-typed SQL). The tables are small (days and versions), so the scans are cheap.
@@ -47,10 +48,10 @@ export interface ReferenceCache {
 async function versionOf(tx: Prisma.TransactionClient): Promise<string> {
   const rows = await tx.$queryRaw<{ v: string }[]>`
     SELECT concat_ws('/',
-      (SELECT count(*) || '.' || coalesce(max(xmin::text::bigint), 0) FROM office_days),
-      (SELECT count(*) || '.' || coalesce(max(xmin::text::bigint), 0) FROM office_day_capacities),
-      (SELECT count(*) || '.' || coalesce(max(xmin::text::bigint), 0) FROM office_blocked_times),
-      (SELECT count(*) || '.' || coalesce(max(xmin::text::bigint), 0) FROM terms_versions)) AS v`;
+      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_days),
+      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_day_capacities),
+      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_blocked_times),
+      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM terms_versions)) AS v`;
   return rows[0]?.v ?? '';
 }
 

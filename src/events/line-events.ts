@@ -19,7 +19,7 @@ import { describeError } from '../logger.ts';
 import type { Messenger } from '../line/messenger.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
+import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
 import { runDialogueTurn } from '../dialogue/runner.ts';
 import type { DialogueDeps, TurnResult, UserInput } from '../dialogue/runner.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
@@ -138,19 +138,8 @@ async function applyEvent(tx: Prisma.TransactionClient, userId: string, event: L
     return { messages: [], state: null, warnings: [] };
   }
   if (input.type === 'follow') await markFollowed(tx, userId, now);
-  else await ensureUserRow(tx, userId, now);
+  else await ensureUser(tx, userId, now);
   return runDialogueTurn(tx, userId, input, now, deps.dialogue);
-}
-
-/**
- * Makes sure the user's row exists, in one statement: Prisma's `upsert` with an empty update
- * costs three (issue #13). Timestamps go in as UTC text, stored as Prisma stores them.
- */
-async function ensureUserRow(tx: Prisma.TransactionClient, userId: string, now: Date): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO line_users (id, created_at, updated_at)
-    VALUES (${userId}, ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC', ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-    ON CONFLICT (id) DO NOTHING`;
 }
 
 type Claimed = { id: string; type: string; replyToken: string | undefined };
