@@ -37,8 +37,26 @@ export function richMenuItems(office: { officePhone: string }): RichMenuItem[] {
   ];
 }
 
+/**
+ * The menu's name on the channel (not shown to users). `npm run rich-menu -- --apply` replaces the
+ * menus of this name and only those, so menus made by hand under another name stay.
+ */
+export const RICH_MENU_NAME = 'ハローワーク港北 オンライン相談メニュー';
+
+/**
+ * LINE's rich menu object (messagingApi.RichMenuRequest, whose fields are all optional in the SDK's
+ * type) with every field this bot sets present.
+ */
+export type BotRichMenu = {
+  size: { width: number; height: number };
+  selected: boolean;
+  name: string;
+  chatBarText: string;
+  areas: { bounds: { x: number; y: number; width: number; height: number }; action: RichMenuItem['action'] }[];
+};
+
 /** The rich menu object for LINE's "create rich menu" endpoint. */
-export function richMenuRequest(office: { officePhone: string }): messagingApi.RichMenuRequest {
+export function richMenuRequest(office: { officePhone: string }): BotRichMenu {
   const items = richMenuItems(office);
   const columns = 3;
   const cellWidth = Math.floor(RICH_MENU_SIZE.width / columns);
@@ -46,7 +64,7 @@ export function richMenuRequest(office: { officePhone: string }): messagingApi.R
   return {
     size: { ...RICH_MENU_SIZE },
     selected: true,
-    name: 'ハローワーク港北 オンライン相談メニュー',
+    name: RICH_MENU_NAME,
     chatBarText: 'メニュー',
     areas: items.map((item, i) => {
       const column = i % columns;
@@ -78,6 +96,6 @@ body{font-family:"Noto Sans CJK JP","Noto Sans JP","Noto Sans CJK",sans-serif;ba
 .cell{background:#ffffff;border-radius:36px;display:flex;flex-direction:column;align-items:center;justify-content:center;color:#1a3a5c}
 .cell.primary{background:#06c755;color:#ffffff}
 .label{font-size:150px;font-weight:700;letter-spacing:4px;line-height:1.2;text-align:center}
-.hint{font-size:72px;margin-top:40px;opacity:.8;text-align:center}
+.hint{font-size:64px;margin-top:40px;opacity:.85;text-align:center;white-space:nowrap}
 </style></head><body><div class="grid">${cells}</div></body></html>`;
 }
