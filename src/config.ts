@@ -234,6 +234,10 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),
   RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
   SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),
+  /** Reminder/notice pushes in flight at once per scheduler (issue #13); see src/lifecycle/outbox.ts. */
+  PUSH_CONCURRENCY: int('PUSH_CONCURRENCY', 10, 1, 100),
+  /** Push requests started per second by one scheduler; LINE allows 2,000/s per channel in all. */
+  PUSH_REQUESTS_PER_SECOND: int('PUSH_REQUESTS_PER_SECOND', 500, 1, 2000),
   // Terms changes and announcements (issue #10).
   PUBLIC_BASE_URL: publicBaseUrl,
   ANNOUNCEMENT_CONCURRENCY: int('ANNOUNCEMENT_CONCURRENCY', 4, 1, 50),

@@ -14,6 +14,10 @@
  *   nothing.
  * - Retries: 5xx, 429, timeouts and network errors back off exponentially; other 4xx fail at
  *   once with LINE's message recorded for staff.
+ * - Throughput (issue #13): a claimed batch is delivered by PUSH_CONCURRENCY workers at once, a
+ *   user's rows in order by one worker; at most PUSH_REQUESTS_PER_SECOND requests start per
+ *   second. Between passes the scheduler sleeps until the next row is due (or a lease runs
+ *   out), at most SCHEDULER_INTERVAL_SECONDS, instead of polling at a fixed interval.
  */
 import { describeError } from '../logger.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -41,10 +45,14 @@ export interface SchedulerDeps {
   sealer?: StateSealer | undefined;
 }
 
-/** Tuning; the defaults suit production. */
+/** Tuning; the defaults suit production (outboxOptionsFor takes the two settings from the configuration). */
 export type OutboxOptions = {
   /** Rows claimed per round. */
   batchSize: number;
+  /** Pushes in flight at once (PUSH_CONCURRENCY). */
+  concurrency: number;
+  /** Push requests started per second at most (PUSH_REQUESTS_PER_SECOND). */
+  requestsPerSecond: number;
   /** How long a claim is exclusive; renewed between deliveries, longer than one attempt can take (see pushTimeoutMs). */
   leaseMs: number;
   /** An attempt that has not answered by then counts as a timeout (retryable). */
@@ -57,7 +65,16 @@ export type OutboxOptions = {
 };
 
 export const defaultOutboxOptions: OutboxOptions = {
-  batchSize: 50,
+  batchSize: 100,
+  // Enough to keep ~100-300 pushes a second going against LINE's usual 30-100 ms answers (10,000
+  // reminders due at 10:00 go out within a minute) while a busy pass uses about one database
+  // connection on average: a delivery holds none while it waits for LINE.
+  concurrency: 10,
+  // LINE allows 2,000 push requests a second per channel, for all instances together. The
+  // concurrency alone bounds the rate only as long as LINE answers slowly; against a fast answer
+  // ten workers could start several thousand a second. A cap of a quarter of LINE's limit keeps
+  // four instances within it and costs nothing at the rates the concurrency gives.
+  requestsPerSecond: 500,
   // Short, and renewed while a batch is worked through (see runSchedulerOnce): a scheduler
   // that is killed holds its rows for at most this long.
   leaseMs: 30_000,
@@ -66,6 +83,15 @@ export const defaultOutboxOptions: OutboxOptions = {
   baseBackoffMs: 30_000,
   maxBackoffMs: 15 * 60_000,
 };
+
+/**
+ * The options for a configuration: PUSH_CONCURRENCY and PUSH_REQUESTS_PER_SECOND; a batch holds
+ * at least ten rows per worker, so the workers are not left idle waiting for the next claim.
+ */
+export function outboxOptionsFor(config: Pick<Config, 'PUSH_CONCURRENCY' | 'PUSH_REQUESTS_PER_SECOND'>): OutboxOptions {
+  const concurrency = config.PUSH_CONCURRENCY;
+  return { ...defaultOutboxOptions, concurrency, requestsPerSecond: config.PUSH_REQUESTS_PER_SECOND, batchSize: Math.max(defaultOutboxOptions.batchSize, concurrency * 10) };
+}
 
 /** What one delivery did to its row. */
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'held' | 'withdrawn' | 'skipped';
@@ -97,8 +123,8 @@ export const pushErrors = {
  */
 export async function claimDuePushes(prisma: PrismaClient, now: Date, options: { limit: number; leaseMs: number }): Promise<ClaimedPush[]> {
   const lease = new Date(now.getTime() + options.leaseMs);
-  const nowUtc = Prisma.sql`(${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
-  const leaseUtc = Prisma.sql`(${lease.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  const nowUtc = utc(now);
+  const leaseUtc = utc(lease);
   const claimed = await prisma.$queryRaw<{ id: string }[]>`
     WITH due AS (
       SELECT id FROM pushes
@@ -114,38 +140,55 @@ export async function claimDuePushes(prisma: PrismaClient, now: Date, options: {
     FROM due WHERE pushes.id = due.id
     RETURNING pushes.id`;
   if (claimed.length === 0) return [];
-  const rows = await prisma.push.findMany({ where: { id: { in: claimed.map((row) => row.id) } }, orderBy: { nextAttemptAt: 'asc' } });
+  const rows = await prisma.push.findMany({ where: { id: { in: claimed.map((row) => row.id) } }, orderBy: [{ nextAttemptAt: 'asc' }, { id: 'asc' }] });
   return rows.map((row) => ({ ...row, lease }));
 }
 
 /**
- * Delivers one claimed row: re-reads what the message depends on, decides, sends with the
- * stored retry key, and records the outcome. Never throws for LINE's answers; a database
- * failure propagates and the lease expires, so the row is tried again.
+ * When the next pass has something to do: the earliest moment a pending row of a kind this
+ * scheduler delivers is due and not leased (a leased row counts from its lease's end, in case
+ * its scheduler died). Null when there is none. Read at the end of each pass.
  */
-export async function deliverPush(row: ClaimedPush, deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions): Promise<DeliveryOutcome> {
+export async function nextDueAt(prisma: PrismaClient): Promise<Date | null> {
+  const [row] = await prisma.$queryRaw<{ at: number | null }[]>`
+    SELECT (extract(epoch FROM min(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at)))) * 1000)::float8 AS at
+    FROM pushes
+    WHERE status = 'pending' AND kind IN (${Prisma.join(deliverableKinds)})`;
+  return row?.at === null || row?.at === undefined ? null : new Date(row.at);
+}
+
+/**
+ * Delivers one claimed row: counts the attempt and re-reads what the message depends on, decides,
+ * sends with the stored retry key, and records the outcome. Never throws for LINE's answers; a
+ * database failure propagates and the lease expires, so the row is tried again. `beforeRequest`
+ * is awaited just before the request goes out (the pass's rate limit).
+ */
+export async function deliverPush(
+  row: ClaimedPush,
+  deps: SchedulerDeps,
+  options: OutboxOptions = defaultOutboxOptions,
+  beforeRequest: () => Promise<void> = async () => {},
+): Promise<DeliveryOutcome> {
   const { prisma, logger } = deps;
   const log = { pushId: row.id, kind: row.kind, bookingId: row.bookingId };
-  const current = await prisma.push.findUnique({ where: { id: row.id }, select: { status: true } });
-  if (current?.status !== 'pending') return 'skipped'; // withdrawn or sent meanwhile
+  // Count the attempt before making it, and only while the row is pending and the lease still
+  // ours (withdrawn, sent or taken over meanwhile: skipped); the same statement reads the booking
+  // and the user as they are now.
+  const current = await beginAttempt(prisma, row);
+  if (!current) return 'skipped';
+  const attempts = current.attempts;
 
-  const decision = await decide(row, deps);
+  const decision = decide(row, current, deps);
   if (decision.action !== 'send') {
     const status = settledStatus[decision.action];
-    await settle(prisma, row, { status, leaseUntil: null, lastError: decision.reason ?? null });
+    // Nothing was attempted: the count taken above is given back.
+    await settle(prisma, row, { status, leaseUntil: null, lastError: decision.reason ?? null, attempts: { decrement: 1 } });
     logger.info({ ...log, outcome: status, reason: decision.reason }, 'push not sent');
     return status;
   }
 
-  // Count the attempt before making it, and only while the lease is still ours.
-  const { count } = await prisma.push.updateMany({
-    where: { id: row.id, status: 'pending', leaseUntil: row.lease },
-    data: { attempts: { increment: 1 } },
-  });
-  if (count === 0) return 'skipped';
-  const attempts = row.attempts + 1;
-
   try {
+    await beforeRequest();
     const outcome = await withTimeout(deps.messenger.push(row.userId, decision.messages, row.retryKey), options.pushTimeoutMs);
     // Delivered is a fact: record it whatever happened to the row meanwhile.
     await prisma.push.update({
@@ -177,98 +220,217 @@ export async function deliverPush(row: ClaimedPush, deps: SchedulerDeps, options
 export type PassControl = { stopping: boolean };
 
 /**
- * One scheduler pass: releases or closes held reminders, then claims and delivers due rows in
- * batches until none are left. What the interval timer, the worker and the tests call.
- * While it works through a batch it renews the lease of the rows still waiting whenever half of
- * it has run out; asked to stop, it gives the waiting rows back at once (lease cleared), so
+ * One scheduler pass: releases or closes held reminders, then claims due rows in batches until
+ * none are left and delivers each batch with `options.concurrency` workers (see deliverBatch).
+ * What the scheduler's timer, the worker and the tests call. Asked to stop, it lets the
+ * deliveries in flight finish and gives the rows not started back at once (lease cleared), so
  * another scheduler takes them without waiting for the lease to expire.
  */
-export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions, control: PassControl = { stopping: false }): Promise<SchedulerRunSummary> {
+export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptions = outboxOptionsFor(deps.config), control: PassControl = { stopping: false }): Promise<SchedulerRunSummary> {
   const summary: SchedulerRunSummary = { claimed: 0, sent: 0, retry: 0, failed: 0, held: 0, withdrawn: 0, skipped: 0 };
   const now = deps.clock.now();
   await reviewHeldReminders(deps, now);
+  const beforeRequest = startLimiter(options.requestsPerSecond);
   for (let round = 0; round < 100 && !control.stopping; round += 1) {
     const rows = await claimDuePushes(deps.prisma, deps.clock.now(), { limit: options.batchSize, leaseMs: options.leaseMs });
     summary.claimed += rows.length;
-    for (let i = 0; i < rows.length; i += 1) {
-      const waiting = rows.slice(i);
-      if (control.stopping) {
-        await releaseLeases(deps.prisma, waiting);
-        return summary;
-      }
-      await renewLeasesIfDue(deps, waiting, options);
-      const row = rows[i];
-      if (!row) continue;
-      try {
-        summary[await deliverPush(row, deps, options)] += 1;
-      } catch (error) {
-        // The lease expires and a later run tries again.
-        deps.logger.error({ pushId: row.id, error: describeError(error) }, 'push delivery failed');
-      }
-    }
+    if (rows.length === 0) break;
+    await deliverBatch(rows, deps, options, control, beforeRequest, summary);
     if (rows.length < options.batchSize) break;
   }
   return summary;
 }
 
 /**
- * Extends the lease of rows still waiting in this pass once half of it has gone by. A row whose
- * lease was lost meanwhile (another scheduler took it over) keeps its old lease value here, so
- * deliverPush sees that it is no longer ours and skips it.
+ * Delivers a claimed batch with up to `options.concurrency` workers. A user's rows go to one
+ * worker, in the order claimed (a user's replies arrive in the order of the turns); a failed
+ * delivery is logged and does not stop the others.
+ *
+ * Leases: before a row is started, the leases of the rows not yet started are renewed, in one
+ * statement, once half of the earliest has run out; rows are not started while a renewal is
+ * under way, so a row always starts with the lease the database holds. A row in flight needs no
+ * renewal: it started with at least half a lease left, more than an attempt may take
+ * (pushTimeoutMs). A row whose renewal failed was taken over: deliverPush skips it.
+ *
+ * Stopping: the first worker that sees it gives back every row not started, in one statement;
+ * the deliveries in flight finish.
  */
-async function renewLeasesIfDue(deps: SchedulerDeps, rows: ClaimedPush[], options: OutboxOptions): Promise<void> {
-  const now = deps.clock.now().getTime();
-  const stale = rows.filter((row) => row.lease.getTime() - now < options.leaseMs / 2);
-  if (stale.length === 0) return;
-  const lease = new Date(now + options.leaseMs);
-  for (const row of stale) {
-    const { count } = await deps.prisma.push.updateMany({ where: { id: row.id, status: 'pending', leaseUntil: row.lease }, data: { leaseUntil: lease } });
-    if (count === 1) row.lease = lease;
+async function deliverBatch(
+  rows: ClaimedPush[],
+  deps: SchedulerDeps,
+  options: OutboxOptions,
+  control: PassControl,
+  beforeRequest: () => Promise<void>,
+  summary: SchedulerRunSummary,
+): Promise<void> {
+  const waiting = new Set(rows); // claimed, not started, lease still ours as far as we know
+  const perUser = new Map<string, ClaimedPush[]>();
+  for (const row of rows) {
+    const queue = perUser.get(row.userId);
+    if (queue) queue.push(row);
+    else perUser.set(row.userId, [row]);
+  }
+  const queues = [...perUser.values()];
+  let nextQueue = 0;
+  let renewal: Promise<void> | null = null;
+
+  /** Waits until the next row may start with a good lease; false when the pass is stopping. */
+  const ready = async (): Promise<boolean> => {
+    for (;;) {
+      if (renewal) {
+        await renewal;
+        continue;
+      }
+      if (control.stopping) {
+        const rest = [...waiting];
+        waiting.clear();
+        await releaseLeases(deps.prisma, rest);
+        return false;
+      }
+      if (!leasesRunningOut(waiting, deps.clock.now(), options)) return true;
+      renewal = renewLeases(deps, waiting, options).finally(() => {
+        renewal = null;
+      });
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    for (let queue = queues[nextQueue++]; queue; queue = queues[nextQueue++]) {
+      for (const row of queue) {
+        if (!(await ready())) return;
+        if (!waiting.delete(row)) {
+          summary.skipped += 1; // lost in a renewal: another scheduler has it
+          continue;
+        }
+        try {
+          summary[await deliverPush(row, deps, options, beforeRequest)] += 1;
+        } catch (error) {
+          // The lease expires and a later run tries again.
+          deps.logger.error({ pushId: row.id, error: describeError(error) }, 'push delivery failed');
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), queues.length) }, worker));
+}
+
+/** Whether a row not yet started has less than half a lease left. */
+function leasesRunningOut(waiting: Set<ClaimedPush>, now: Date, options: OutboxOptions): boolean {
+  for (const row of waiting) if (row.lease.getTime() - now.getTime() < options.leaseMs / 2) return true;
+  return false;
+}
+
+/**
+ * Extends the leases of the rows not yet started: one statement per lease value (one, unless an
+ * earlier renewal was partly refused). A row whose lease was lost meanwhile (another scheduler
+ * took it over) is dropped from `waiting`, so it is neither renewed again nor delivered.
+ */
+async function renewLeases(deps: SchedulerDeps, waiting: Set<ClaimedPush>, options: OutboxOptions): Promise<void> {
+  const lease = new Date(deps.clock.now().getTime() + options.leaseMs);
+  for (const [held, group] of byLease([...waiting])) {
+    const renewed = await deps.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE pushes SET lease_until = ${utc(lease)}
+      WHERE id IN (${Prisma.join(group.map((row) => row.id))}) AND status = 'pending' AND lease_until = ${utc(new Date(held))}
+      RETURNING id`;
+    const ids = new Set(renewed.map((row) => row.id));
+    for (const row of group) {
+      if (ids.has(row.id)) row.lease = lease;
+      else waiting.delete(row);
+    }
   }
 }
 
 /** Gives claimed rows back (still ours only), for another scheduler to take at once. */
 async function releaseLeases(prisma: PrismaClient, rows: ClaimedPush[]): Promise<void> {
-  for (const row of rows) await prisma.push.updateMany({ where: { id: row.id, status: 'pending', leaseUntil: row.lease }, data: { leaseUntil: null } });
+  for (const [held, group] of byLease(rows)) {
+    await prisma.push.updateMany({ where: { id: { in: group.map((row) => row.id) }, status: 'pending', leaseUntil: new Date(held) }, data: { leaseUntil: null } });
+  }
+}
+
+function byLease(rows: ClaimedPush[]): Map<number, ClaimedPush[]> {
+  const groups = new Map<number, ClaimedPush[]>();
+  for (const row of rows) {
+    const group = groups.get(row.lease.getTime());
+    if (group) group.push(row);
+    else groups.set(row.lease.getTime(), [row]);
+  }
+  return groups;
+}
+
+/** Spaces request starts so that at most `perSecond` begin in any second (shared by the workers of one pass). */
+function startLimiter(perSecond: number): () => Promise<void> {
+  const gapMs = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const now = performance.now();
+    const at = Math.max(now, next);
+    next = at + gapMs;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  };
 }
 
 export interface Scheduler {
-  /** Finishes the delivery in progress, gives back the rows it still held, and stops. */
+  /** Finishes the deliveries in progress, gives back the rows it still held, and stops. */
   stop(): Promise<void>;
-  /** Runs a pass now (or right after the one in progress) instead of at the next tick. */
+  /** Runs a pass now (or right after the one in progress) instead of at the next wake-up. */
   kick(): void;
 }
 
+/** The timer functions the scheduler sleeps with; tests pass their own. */
+export type SchedulerTimers = {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+};
+
+const realTimers: SchedulerTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /**
- * Runs the scheduler now and then every SCHEDULER_INTERVAL_SECONDS, one pass at a time, until
- * stopped; a failing pass is logged and the next one tries again.
+ * Runs the scheduler now and then again, one pass at a time, until stopped; a failing pass is
+ * logged and the next one tries again. After a pass it sleeps until the next row is due by the
+ * application clock (see nextDueAt), at most SCHEDULER_INTERVAL_SECONDS: rows written by
+ * another instance are noticed within the interval, rows written here wake it through kick()
+ * (replies handed to the outbox, local mode's time control).
  */
-export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = defaultOutboxOptions): Scheduler {
+export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = outboxOptionsFor(deps.config), timers: SchedulerTimers = realTimers): Scheduler {
   const intervalMs = deps.config.SCHEDULER_INTERVAL_SECONDS * 1000;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   const control: PassControl = { stopping: false };
   let running: Promise<void> | null = null;
   let rerun = false;
+  const pass = async (): Promise<number> => {
+    let claimed: number;
+    try {
+      const summary = await runSchedulerOnce(deps, options, control);
+      claimed = summary.claimed;
+      if (claimed > 0) deps.logger.info({ ...summary }, 'scheduler pass');
+    } catch (error) {
+      deps.logger.error({ error: describeError(error) }, 'scheduler pass failed');
+      return intervalMs;
+    }
+    if (control.stopping) return intervalMs;
+    try {
+      return wakeDelay(await nextDueAt(deps.prisma), deps.clock.now(), intervalMs, claimed > 0);
+    } catch (error) {
+      deps.logger.error({ error: describeError(error) }, 'scheduler could not read the next due moment');
+      return intervalMs;
+    }
+  };
   const tick = () => {
-    if (timer) clearTimeout(timer);
+    if (timer !== undefined) timers.clearTimeout(timer);
     timer = undefined;
-    running = runSchedulerOnce(deps, options, control)
-      .then((summary) => {
-        if (summary.claimed > 0) deps.logger.info({ ...summary }, 'scheduler pass');
-      })
-      .catch((error: unknown) => {
-        deps.logger.error({ error: describeError(error) }, 'scheduler pass failed');
-      })
-      .finally(() => {
-        running = null;
-        if (control.stopping) return;
-        if (rerun) {
-          rerun = false;
-          tick();
-        } else {
-          timer = setTimeout(tick, intervalMs);
-        }
-      });
+    running = pass().then((delay) => {
+      running = null;
+      if (control.stopping) return;
+      if (rerun) {
+        rerun = false;
+        tick();
+      } else {
+        timer = timers.setTimeout(tick, delay);
+      }
+    });
   };
   tick();
   return {
@@ -279,10 +441,24 @@ export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = def
     },
     async stop() {
       control.stopping = true;
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
       await running;
     },
   };
+}
+
+/**
+ * How long to sleep after a pass. A row due later: until then (capped by the interval). A row
+ * due already that this pass did not deliver: at once after a pass that claimed rows (it
+ * stopped after 100 batches, or the row came in meanwhile), else after a second, as the row is
+ * locked by another transaction for the moment and a tight loop would only spin.
+ */
+export function wakeDelay(due: Date | null, now: Date, intervalMs: number, claimedAny: boolean): number {
+  if (!due) return intervalMs;
+  const ms = due.getTime() - now.getTime();
+  if (ms > 0) return Math.min(ms, intervalMs);
+  return claimedAny ? 0 : Math.min(1_000, intervalMs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,14 +469,48 @@ type Decision = { action: 'send'; messages: Message[] } | { action: 'hold' | 'wi
 
 const settledStatus = { hold: 'held', withdraw: 'withdrawn', fail: 'failed' } as const;
 
+/** What a delivery reads when it counts its attempt: the booking and the user as they are now. */
+type AttemptState = {
+  /** The row's attempts, this one included. */
+  attempts: number;
+  booking: { date: string; startTime: string; startsAt: Date; status: string; meetingUrl: string | null } | null;
+  /** The user exists and has not unfollowed. */
+  reachable: boolean;
+};
+
+/**
+ * One statement: counts the attempt, only while the row is pending and our lease is the one
+ * stored, and reads the booking and the user. Null when the row is not ours to send any more.
+ */
+async function beginAttempt(prisma: PrismaClient, row: ClaimedPush): Promise<AttemptState | null> {
+  const [found] = await prisma.$queryRaw<
+    { attempts: number; booking_status: string | null; booking_date: string | null; booking_start_time: string | null; booking_starts_at: number | null; meeting_url: string | null; reachable: boolean }[]
+  >`
+    WITH attempt AS (
+      UPDATE pushes SET attempts = attempts + 1
+      WHERE id = ${row.id} AND status = 'pending' AND lease_until = ${utc(row.lease)}
+      RETURNING booking_id, user_id, attempts
+    )
+    SELECT a.attempts, b.status AS booking_status, b.date AS booking_date, b.start_time AS booking_start_time,
+           (extract(epoch FROM b.starts_at) * 1000)::float8 AS booking_starts_at, b.meeting_url,
+           (u.id IS NOT NULL AND u.unfollowed_at IS NULL) AS reachable
+    FROM attempt a
+    LEFT JOIN bookings b ON b.id = a.booking_id
+    LEFT JOIN line_users u ON u.id = a.user_id`;
+  if (!found) return null;
+  const booking =
+    found.booking_status !== null && found.booking_date !== null && found.booking_start_time !== null && found.booking_starts_at !== null
+      ? { status: found.booking_status, date: found.booking_date, startTime: found.booking_start_time, startsAt: new Date(found.booking_starts_at), meetingUrl: found.meeting_url }
+      : null;
+  return { attempts: Number(found.attempts), booking, reachable: found.reachable };
+}
+
 /** What to do with a row, from the booking and the user as they are now. */
-async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> {
-  const { prisma, config } = deps;
+function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): Decision {
+  const { config } = deps;
   if (!deliverableKinds.includes(row.kind)) return { action: 'fail', reason: pushErrors.unknownKind };
-  if (sealedPushKinds.includes(row.kind)) return decideReply(row, deps);
-  const booking = row.bookingId
-    ? await prisma.booking.findUnique({ where: { id: row.bookingId }, select: { date: true, startTime: true, startsAt: true, status: true, meetingUrl: true } })
-    : null;
+  if (sealedPushKinds.includes(row.kind)) return decideReply(row, current, deps);
+  const booking = row.bookingId ? current.booking : null;
   if (!booking) return { action: 'withdraw', reason: pushErrors.bookingMissing };
 
   const stillValid =
@@ -311,8 +521,7 @@ async function decide(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> 
         : booking.status === 'no_show';
   if (!stillValid) return { action: 'withdraw', reason: undefined };
 
-  const user = await prisma.lineUser.findUnique({ where: { id: row.userId }, select: { unfollowedAt: true } });
-  if (!user || user.unfollowedAt !== null) return { action: 'fail', reason: pushErrors.unfollowed };
+  if (!current.reachable) return { action: 'fail', reason: pushErrors.unfollowed };
 
   const slot: ConsultationSlot = { date: booking.date, startTime: booking.startTime, slotMinutes: officeCalendarOf(config).slotMinutes };
   const office: OfficeContact = { officeName: config.OFFICE_NAME, officePhone: config.OFFICE_PHONE, officePhoneHours: config.OFFICE_PHONE_HOURS };
@@ -339,9 +548,8 @@ function bookingIdInData(row: ClaimedPush): string | null {
 }
 
 /** A turn's replies, sealed when the turn committed: sent as they were, unless the user has gone. */
-async function decideReply(row: ClaimedPush, deps: SchedulerDeps): Promise<Decision> {
-  const user = await deps.prisma.lineUser.findUnique({ where: { id: row.userId }, select: { unfollowedAt: true } });
-  if (!user || user.unfollowedAt !== null) return { action: 'fail', reason: pushErrors.unfollowed };
+function decideReply(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): Decision {
+  if (!current.reachable) return { action: 'fail', reason: pushErrors.unfollowed };
   const sealed = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) ? row.data.sealed : undefined;
   try {
     if (typeof sealed !== 'string' || !deps.sealer) throw new Error('no sealed reply');
@@ -354,7 +562,7 @@ async function decideReply(row: ClaimedPush, deps: SchedulerDeps): Promise<Decis
 }
 
 /** Records a final outcome, unless the row was settled otherwise meanwhile (e.g. withdrawn by staff). */
-async function settle(prisma: PrismaClient, row: ClaimedPush, data: { status: string; leaseUntil: null; lastError: string | null }): Promise<void> {
+async function settle(prisma: PrismaClient, row: ClaimedPush, data: { status: string; leaseUntil: null; lastError: string | null; attempts?: { decrement: 1 } }): Promise<void> {
   await prisma.push.updateMany({ where: { id: row.id, status: 'pending' }, data });
 }
 
@@ -385,4 +593,9 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
     void work.catch(() => {}); // a late failure after the timeout has nobody to tell
   }
+}
+
+/** An instant as SQL for the `timestamp without time zone` columns, which hold UTC (as Prisma writes them). */
+function utc(instant: Date): Prisma.Sql {
+  return Prisma.sql`(${instant.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 }

@@ -57,7 +57,9 @@ describe('push leases', () => {
       takenOver += (await claimDuePushes(f.db.prisma, f.clock.now(), { limit: 50, leaseMs: 1 })).length;
       return result;
     } } };
-    const summary = await runSchedulerOnce(slow);
+    // One at a time: each push moves the clock by 20 s, which only fits a sequential pass (rows
+    // in flight at once would see each other's 20 s; concurrent renewal is tested in outbox-concurrency.test.ts).
+    const summary = await runSchedulerOnce(slow, { ...defaultOutboxOptions, concurrency: 1 });
     expect(takenOver).toBe(0);
     expect(summary).toMatchObject({ claimed: 4, sent: 4, skipped: 0 });
     for (const user of users) expect(f.line.pushes.filter((p) => p.to === user)).toHaveLength(1);
@@ -71,7 +73,8 @@ describe('push leases', () => {
       control.stopping = true; // SIGTERM arrives during the first delivery
       return push(...args);
     } } };
-    const first = await runSchedulerOnce(stoppingAfterFirst, defaultOutboxOptions, control);
+    // One at a time, so exactly one delivery is in flight when the stop comes.
+    const first = await runSchedulerOnce(stoppingAfterFirst, { ...defaultOutboxOptions, concurrency: 1 }, control);
     expect(first).toMatchObject({ claimed: 6, sent: 1 });
     const held = await f.db.prisma.push.count({ where: { status: 'pending', leaseUntil: { not: null } } });
     expect(held).toBe(0);

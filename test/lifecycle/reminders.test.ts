@@ -4,7 +4,7 @@
  * cancelled booking; held without a URL; retried on 5xx; a 409 counts as delivered.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runSchedulerOnce, startScheduler } from '../../src/lifecycle/outbox.ts';
+import { defaultOutboxOptions, runSchedulerOnce, startScheduler } from '../../src/lifecycle/outbox.ts';
 import { cancelBookingByStaff, setMeetingUrl } from '../../src/lifecycle/operations.ts';
 import { reminderText } from '../../src/lifecycle/copy.ts';
 import { scheduleReminder } from '../../src/lifecycle/reminders.ts';
@@ -296,7 +296,7 @@ describe('the day-before reminder', () => {
     const user = await f.addUser('slow');
     const bookingId = await f.addBooking(user, '2026-12-01', '10:00');
     f.line.delayNext(400);
-    const options = { batchSize: 50, leaseMs: 120_000, pushTimeoutMs: 100, maxAttempts: 8, baseBackoffMs: 30_000, maxBackoffMs: 900_000 };
+    const options = { ...defaultOutboxOptions, leaseMs: 120_000, pushTimeoutMs: 100 };
     expect(await runSchedulerOnce(f.deps, options)).toMatchObject({ retry: 1 });
     await new Promise((resolve) => setTimeout(resolve, 500)); // the slow request lands meanwhile
     f.clock.advance(60_000);
