@@ -248,6 +248,9 @@ async function poll() {
     const res = await fetch(`/dev/api/state?after=${state.after}`);
     const data = await res.json();
     state.after = data.seq;
+    // Redraw the chat only when something in it changed: rebuilding it every second would
+    // drop a person's text selection and pull buttons from under a tap.
+    const usersChanged = JSON.stringify(data.users) !== JSON.stringify(state.users);
     state.users = data.users;
     state.chat.push(...data.chat);
     state.panel.push(...data.panel);
@@ -257,7 +260,7 @@ async function poll() {
     $('rejected-count').textContent = String(data.rejected);
     $('rejected-count').parentElement.classList.toggle('bad', data.rejected > 0);
     syncUsers();
-    renderChat();
+    if (data.chat.length || usersChanged) renderChat();
     if (data.panel.length) renderPanel();
   } catch {
     // The service restarted or is stopping: try again at the next tick.
@@ -342,4 +345,5 @@ $('only-rejected').addEventListener('change', (e) => {
   renderPanel();
 });
 
+renderChat();
 tick();
