@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps) {
   // The console's terms form carries a whole terms text: a larger urlencoded limit for that path
   // only (the console's own parser, 32 kB, then sees the body parsed and skips it).
   app.use('/staff/terms', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 }));
-  app.use('/staff', createStaffConsole({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger, cipher: deps.dialogue.cipher }).router);
+  app.use('/staff', createStaffConsole({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger, cipher: deps.dialogue.cipher, kickScheduler: () => deps.kickScheduler?.() }).router);
 
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found' });

@@ -46,6 +46,12 @@ export interface StaffConsoleDeps {
   config: Config;
   logger: Logger;
   cipher: FieldCipher;
+  /**
+   * Wakes this process's scheduler. Called after every successful write a clerk makes (page form
+   * or API), since cancelling, rescheduling, recording a no-show or sending a message queues a
+   * push for the user: it goes out now, not at the scheduler's next round.
+   */
+  kickScheduler?: (() => void) | undefined;
 }
 
 /** What a page module gets: the dependencies plus rendering, flash, redirects and the audit log. */
@@ -139,6 +145,14 @@ export function createStaffConsole(deps: StaffConsoleDeps): { router: Router; ro
     }),
   );
   router.use('/static', express.static(path.join(here, 'public'), { index: false, fallthrough: false, maxAge: '1h' }));
+  router.use((req, res, next) => {
+    if (deps.kickScheduler && req.method !== 'GET' && req.method !== 'HEAD') {
+      res.on('finish', () => {
+        if (res.statusCode < 400) deps.kickScheduler?.();
+      });
+    }
+    next();
+  });
 
   const api = createStaffApiRouter(deps);
   router.use('/api', api.router);
