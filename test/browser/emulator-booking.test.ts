@@ -3,9 +3,12 @@
  * start` runs) with no LINE credentials, on a fresh embedded database, prints the chat page's
  * URL; a job seeker books a consultation by tapping through the chat page (terms card, quick
  * replies, Flex date and time buttons, typed answers); the time control moves the application
- * clock to the day before, and the reminder with the meeting URL arrives; the fake LINE API
- * rejected nothing. Screenshots: docs/screenshots/emulator-booking.png (the booking) and
- * emulator-reminder.png (the reminder and the developer panel).
+ * clock to the day before, and the reminder with the meeting URL arrives; the local admin signs in
+ * to the staff console with the one-time password npm start printed, sees the booking, and once
+ * the clock has passed start + 10 minutes records the no-show, whose notice reaches the chat; the
+ * fake LINE API rejected nothing. Screenshots: docs/screenshots/emulator-booking.png (the
+ * booking), emulator-reminder.png (the reminder and the developer panel) and
+ * emulator-console-no-show.png (the booking in the console after the outcome was recorded).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ let proc: ReturnType<typeof spawnEntry>;
 let browser: Browser;
 let page: Page;
 let chatUrl: string;
+let consolePage: Page;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'hw-emulator-'));
@@ -39,6 +43,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1280, height: 1000 } });
   page = await context.newPage();
+  consolePage = await context.newPage();
 }, 180_000);
 
 afterAll(async () => {
@@ -76,7 +81,9 @@ async function say(text: string): Promise<void> {
   await andWaitForReply(() => page.getByLabel('メッセージ').press('Enter'));
 }
 
-describe('a job seeker in the chat emulator', () => {
+// Each step is a person's whole task (a booking is ~15 taps, each a webhook turn); on a loaded
+// 2-core CI machine that takes longer than the suite's 30 s default.
+describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
   it('opens the chat page printed by npm start', async () => {
     await page.goto(chatUrl);
     await expect.poll(() => page.locator('#clock-now').textContent()).toContain('2026年12月1日(火) 09:3');
@@ -133,6 +140,57 @@ describe('a job seeker in the chat emulator', () => {
     await page.getByRole('button', { name: 'スタンプ・画像' }).click();
     await andWaitForReply(() => page.getByRole('button', { name: 'スタンプ「ありがとう」' }).click());
     expect(await page.locator('#messages li.user .sticker-shown').last().textContent()).toBe('ありがとう');
+  });
+
+  it('lets the local admin sign in to the console with the printed one-time password and find the booking', async () => {
+    const printed = /one-time password (\S+)/.exec(proc.output().stdout);
+    const consoleUrl = /(http:\/\/\S+\/staff\S*)/.exec(proc.output().stdout)?.[1];
+    if (!printed?.[1] || !consoleUrl) throw new Error(`no console URL or one-time password printed: ${proc.output().stdout}`);
+    // The morning of the consultation, five minutes after its start. (Signing in first and then
+    // moving the clock a day would end the console session as idle, as it should.)
+    await page.getByLabel('この日時まで').fill('2026-12-03T10:05');
+    await page.getByRole('button', { name: '進める', exact: true }).click();
+    await expect.poll(() => page.locator('#clock-now').textContent()).toContain('2026年12月3日(木) 10:0');
+    await consolePage.goto(consoleUrl);
+    expect(new URL(consolePage.url()).pathname).toBe('/staff/login');
+    await consolePage.getByLabel('ログイン名').fill('admin');
+    await consolePage.getByLabel('パスワード').fill(printed[1]);
+    await consolePage.getByRole('button', { name: 'サインイン' }).click();
+    // A one-time password must be replaced before anything else.
+    await consolePage.waitForURL('**/staff/account/password');
+    await consolePage.getByLabel('新しいパスワード（12文字以上）').fill('kohoku-console-2026-desk');
+    await consolePage.getByLabel('確認のためもう一度').fill('kohoku-console-2026-desk');
+    await consolePage.getByRole('button', { name: '変更する' }).click();
+    await consolePage.waitForURL((url) => !url.pathname.endsWith('/account/password'));
+    await consolePage.goto(new URL('/staff/bookings?from=2026-12-03&to=2026-12-03&status=all', chatUrl).toString());
+    const rows = consolePage.locator('table.bookings tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('港北 太郎');
+    expect(await rows.first().textContent()).toContain('12345-1234567');
+    await consolePage.getByRole('link', { name: '港北 太郎' }).click();
+    await consolePage.waitForURL('**/staff/bookings/*');
+    expect(await consolePage.locator('p.booking-status').textContent()).toContain('予約済み');
+    // Attendance can be recorded from the start; a no-show only from start + 10 minutes.
+    expect(await consolePage.getByRole('button', { name: '出席' }).isDisabled()).toBe(false);
+    expect(await consolePage.getByRole('button', { name: '無断キャンセル' }).isDisabled()).toBe(true);
+  });
+
+  it('records the no-show in the console once the clock passes start + 10 minutes, and the notice reaches the chat', async () => {
+    const noShow = consolePage.getByRole('button', { name: '無断キャンセル' });
+    await page.getByLabel('この日時まで').fill('2026-12-03T10:10');
+    await page.getByRole('button', { name: '進める', exact: true }).click();
+    await expect.poll(() => page.locator('#clock-now').textContent()).toContain('2026年12月3日(木) 10:1');
+    await consolePage.reload();
+    expect(await noShow.isDisabled()).toBe(false);
+    await andWaitForReply(async () => {
+      await noShow.click();
+      await consolePage.waitForURL('**/staff/bookings/*');
+    });
+    expect(await consolePage.locator('.flash-success').textContent()).toContain('無断キャンセルを記録しました');
+    expect(await consolePage.locator('p.booking-status').textContent()).toContain('無断キャンセル');
+    await consolePage.screenshot({ path: path.join(screenshots, 'emulator-console-no-show.png'), fullPage: true });
+    expect(await botEntries().last().textContent()).toContain('ご連絡がないまま開始時刻を10分過ぎたため');
+    expect(await botEntries().last().getAttribute('title')).toBe('プッシュメッセージ');
   });
 
   it('shows the webhook events and API requests in the developer panel, and the fake rejected nothing', async () => {
