@@ -216,8 +216,12 @@ export async function deliverPush(
   }
 }
 
-/** Lets a pass stop between two deliveries (shutdown). */
-export type PassControl = { stopping: boolean };
+/**
+ * Lets a pass stop between two deliveries (shutdown): set `stopping`, then call `wake` if set
+ * (the pass sets it while it delivers a batch), so the rows not started are given back at once
+ * rather than when the next delivery in flight ends.
+ */
+export type PassControl = { stopping: boolean; wake?: (() => void) | undefined };
 
 /**
  * One scheduler pass: releases or closes held reminders, then claims due rows in batches until
@@ -273,6 +277,19 @@ async function deliverBatch(
   const queues = [...perUser.values()];
   let nextQueue = 0;
   let renewal: Promise<void> | null = null;
+  const stop: { givingBack: Promise<void> | null } = { givingBack: null };
+
+  /** Gives back every row not started (after a renewal under way, whose lease values it needs). */
+  const giveBack = (): Promise<void> =>
+    (stop.givingBack ??= (async () => {
+      while (renewal) await renewal.catch(() => {});
+      const rest = [...waiting];
+      waiting.clear();
+      if (rest.length > 0) await releaseLeases(deps.prisma, rest);
+    })().catch((error: unknown) => {
+      // Their leases run out instead.
+      deps.logger.error({ error: describeError(error) }, 'could not give back the pushes not started');
+    }));
 
   /** Waits until the next row may start with a good lease; false when the pass is stopping. */
   const ready = async (): Promise<boolean> => {
@@ -282,9 +299,7 @@ async function deliverBatch(
         continue;
       }
       if (control.stopping) {
-        const rest = [...waiting];
-        waiting.clear();
-        await releaseLeases(deps.prisma, rest);
+        await giveBack();
         return false;
       }
       if (!leasesRunningOut(waiting, deps.clock.now(), options)) return true;
@@ -311,7 +326,14 @@ async function deliverBatch(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), queues.length) }, worker));
+  control.wake = () => void giveBack();
+  try {
+    if (control.stopping) await giveBack();
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), queues.length) }, worker));
+  } finally {
+    control.wake = undefined;
+    await stop.givingBack;
+  }
 }
 
 /** Whether a row not yet started has less than half a lease left. */
@@ -441,6 +463,7 @@ export function startScheduler(deps: SchedulerDeps, options: OutboxOptions = out
     },
     async stop() {
       control.stopping = true;
+      control.wake?.();
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
       await running;

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import type { Database } from '../../src/db/client.ts';
-import { claimDuePushes, runSchedulerOnce } from '../../src/lifecycle/outbox.ts';
+import { clockStartingAt } from '../../src/clock.ts';
+import { claimDuePushes, runSchedulerOnce, startScheduler } from '../../src/lifecycle/outbox.ts';
 import type { OutboxOptions, SchedulerDeps } from '../../src/lifecycle/outbox.ts';
 import { defaultOutboxOptions } from '../../src/lifecycle/outbox.ts';
 import { onPostgres } from '../support/database.ts';
@@ -64,6 +65,25 @@ describe.runIf(onPostgres)('several schedulers on one PostgreSQL database', () =
       expect(await f.db.prisma.push.count({ where: { status: 'sent' } })).toBe(36);
     });
   }
+
+  it('sends each of 240 reminders once with 3 running schedulers of 6 pushes in flight each, woken by the due moment', async () => {
+    const users = await bookMany(240);
+    // Due at 10:00 on Monday, two seconds of real time from now by the schedulers' clocks.
+    const running = instances(3).map((deps) =>
+      startScheduler({ ...deps, clock: clockStartingAt(new Date('2026-11-30T09:59:58+09:00')) }, { ...defaultOutboxOptions, concurrency: 6, batchSize: 20 }),
+    );
+    f.line.delayNext(5, 240); // slow answers: the three are in flight together
+    try {
+      for (let i = 0; i < 1200 && f.line.pushes.length < 240; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await Promise.all(running.map((scheduler) => scheduler.stop()));
+    }
+    expect(f.line.pushes).toHaveLength(240);
+    expect(f.line.requests.map((r) => r.status).filter((s) => s !== 200)).toEqual([]); // not even a 409
+    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+    const rows = await f.db.prisma.push.findMany({ select: { status: true, attempts: true, leaseUntil: true } });
+    expect(rows.filter((row) => row.status !== 'sent' || row.attempts !== 1 || row.leaseUntil !== null)).toEqual([]);
+  });
 
   it('hands out disjoint sets of rows to claims made at the same moment', async () => {
     await bookMany(30);
