@@ -8,7 +8,7 @@
 import { initialTransition, transition } from 'xstate';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
-import { bookingMachine, FLOW_VERSION } from '../../flows/booking/machine.ts';
+import { bookingMachine, FLOW_VERSION, stateNameOf, stateValueOf } from '../../flows/booking/machine.ts';
 import type { BookingSummary, DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';
@@ -104,10 +104,12 @@ async function cancelInChat(tx: Prisma.TransactionClient, userId: string, bookin
   }
 }
 
-/** Restores a stored state, or null if it does not fit the current machine. */
+/** Restores a stored state (stored by its name, see stateNameOf), or null if it does not fit the current machine. */
 function restore(state: { value: unknown; context: unknown }): Snapshot | null {
   try {
-    const snapshot = bookingMachine.resolveState(state as Parameters<typeof bookingMachine.resolveState>[0]);
+    const value = typeof state.value === 'string' ? stateValueOf(state.value) : null;
+    if (value === null) return null;
+    const snapshot = bookingMachine.resolveState({ value, context: state.context } as Parameters<typeof bookingMachine.resolveState>[0]);
     return snapshot.status === 'active' ? snapshot : null;
   } catch {
     return null;
@@ -216,7 +218,7 @@ export async function runDialogueTurn(
     stored?.version ?? null,
     {
       flowVersion: FLOW_VERSION,
-      state: { value: snapshot.value, context: snapshot.context },
+      state: { value: stateNameOf(snapshot), context: snapshot.context },
       expiresAt: new Date(now.getTime() + deps.config.CONVERSATION_IDLE_MINUTES * 60_000),
     },
     deps.sealer,
@@ -227,5 +229,5 @@ export async function runDialogueTurn(
   // The consent card's label, summaries and link are data of the terms version (issue #10).
   const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms')) ? reference.termsCard(version, deps.config.PUBLIC_BASE_URL) : undefined;
   const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) }, snapshot.context.q);
-  return { messages, state: snapshot.value, warnings };
+  return { messages, state: stateNameOf(snapshot), warnings };
 }

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { initialTransition, transition } from 'xstate';
-import { bookingMachine } from '../../flows/booking/machine.ts';
+import type { AnyStateNode } from 'xstate';
+import { bookingMachine, stateNameOf } from '../../flows/booking/machine.ts';
 import type { BookingSummary, DialogueEvent, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';
@@ -17,6 +18,31 @@ import { validateLineRequest } from '../support/fake-line-api.ts';
 import type { LineErrorDetail } from '../support/fake-line-api.ts';
 
 export type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
+
+/** The state a snapshot rests in, by name (state names are unique in the machine; the booking questions are nested). */
+export const stateOf = (snapshot: Snapshot): string => stateNameOf(snapshot);
+
+/** The names of the states a snapshot is in: the one it rests in and the states it is nested in. */
+export function statesOf(snapshot: Snapshot): string[] {
+  const names: string[] = [];
+  let value: unknown = snapshot.value;
+  while (value && typeof value === 'object') {
+    const [key, inner] = Object.entries(value)[0] ?? [];
+    if (key === undefined) break;
+    names.push(key);
+    value = inner;
+  }
+  if (typeof value === 'string') names.push(value);
+  return names;
+}
+
+/** The state node of a state named as `stateOf` names it. */
+export function stateNode(name: string): AnyStateNode {
+  const search = (node: AnyStateNode): AnyStateNode | undefined => (node.key === name && node !== bookingMachine.root ? node : Object.values(node.states).map(search).find(Boolean));
+  const found = search(bookingMachine.root);
+  if (!found) throw new Error(`no state named ${name}`);
+  return found;
+}
 
 /** Saturday 2026-11-28, 10:00 in Japan: the first bookable date is Wednesday 12-02. */
 export const NOW = '2026-11-28T01:00:00.000Z';
