@@ -27,7 +27,8 @@ export interface AppDeps extends EventDeps {
 export function createApp(deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Whose X-Forwarded-For to believe (TRUST_PROXY; none by default): the sign-in limits count per address.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
 
   app.get('/healthz', async (_req, res) => {
     let timer: NodeJS.Timeout | undefined;

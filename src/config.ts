@@ -4,6 +4,7 @@
  * with one line naming the variable and what is expected. The variable names are a contract:
  * tests, `.env.example` and the README rely on them.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { decodeFieldKey } from './crypto/field-cipher.ts';
 import { defaultOfficeCalendarConfig, OfficeCalendarConfigError, parseSlotStarts, validateOfficeCalendarConfig } from './rules/index.ts';
@@ -115,6 +116,40 @@ const publicBaseUrl = z
       ctx.addIssue({ code: 'custom', message: 'PUBLIC_BASE_URL must be an https:// address such as https://line.example.jp (no query), or unset' });
       return z.NEVER;
     }
+  });
+
+/**
+ * TRUST_PROXY: which reverse proxies may tell the client's address (X-Forwarded-For), for the
+ * sign-in limits per address. Unset: none — the peer's address is the client's, as when the
+ * service is reached directly. Behind a load balancer every clerk would otherwise share the
+ * proxy's address, and 20 failures by anyone would lock everyone out. Accepted: a number of
+ * proxy hops (1–10), or a comma-separated list of addresses, CIDR ranges and Express's names
+ * `loopback`, `linklocal`, `uniquelocal`. `true` (trust any sender) is refused: anybody could then
+ * choose the address their failures count against.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): false | number | string[] => {
+    const value = v?.trim() ?? '';
+    if (value === '' || value === 'false') return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 1 && hops <= 10) return hops;
+    } else {
+      const entries = value.split(',').map((e) => e.trim());
+      const ok = (entry: string) => {
+        if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+        const [address, bits, ...rest] = entry.split('/');
+        if (rest.length > 0 || !address || isIP(address) === 0) return false;
+        if (bits === undefined) return true;
+        const max = isIP(address) === 4 ? 32 : 128;
+        return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+      };
+      if (entries.length > 0 && entries.every(ok)) return entries;
+    }
+    ctx.addIssue({ code: 'custom', message: 'TRUST_PROXY must be a number of proxy hops (1-10) or a comma-separated list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal (e.g. 10.0.0.0/8), or unset' });
+    return z.NEVER;
   });
 
 /**
@@ -240,6 +275,7 @@ const schema = z.object({
   PUSH_REQUESTS_PER_SECOND: int('PUSH_REQUESTS_PER_SECOND', 500, 1, 2000),
   // Terms changes and announcements (issue #10).
   PUBLIC_BASE_URL: publicBaseUrl,
+  TRUST_PROXY: trustProxy,
   ANNOUNCEMENT_CONCURRENCY: int('ANNOUNCEMENT_CONCURRENCY', 4, 1, 50),
   ANNOUNCEMENT_REQUESTS_PER_SECOND: int('ANNOUNCEMENT_REQUESTS_PER_SECOND', 100, 1, 200),
   // Staff console (src/staff/): session cookie and lifetimes. The shared STAFF_API_TOKEN is gone:
