@@ -191,11 +191,18 @@ const credentialHelp = {
   LINE_CHANNEL_ACCESS_TOKEN: 'a channel access token from the LINE Developers console',
 } as const;
 
-/** Both LINE credentials or neither (local mode, refused in production). */
+const loopbackHosts = ['127.0.0.1', '::1', 'localhost'];
+
+/** Both LINE credentials or neither (local mode: refused in production, loopback only). */
 function checkLineCredentials(config: Config): void {
   if (isLocalMode(config)) {
     if (config.NODE_ENV === 'production') {
       throw new ConfigError('LINE_CHANNEL_SECRET', 'LINE_CHANNEL_SECRET is blank: local mode (no LINE credentials; fake LINE API, chat emulator and time control) is refused when NODE_ENV=production; set your channel\'s own values from the LINE Developers console');
+    }
+    // The emulator lets whoever reaches it post as any user and move the clock, and the first
+    // start prints an admin's password: local mode stays on this machine.
+    if (!loopbackHosts.includes(config.HOST.trim().toLowerCase())) {
+      throw new ConfigError('HOST', `HOST=${config.HOST} would open local mode (chat emulator, time control, a local admin) to the network; local mode listens on this machine only: leave HOST at 127.0.0.1, or set the LINE credentials`);
     }
     return;
   }

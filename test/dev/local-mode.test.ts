@@ -168,6 +168,15 @@ describe('production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', FIELD_ENCRYPTION_KEY: FIELD_KEY, LINE_CHANNEL_SECRET: 's'.repeat(32) })).toThrow(/LINE_CHANNEL_ACCESS_TOKEN is required/);
   });
 
+  it('keeps local mode on this machine: a HOST other than loopback is refused, naming it', () => {
+    for (const host of ['0.0.0.0', '192.168.1.20', '::']) {
+      expect(() => loadConfig({ ...localEnv, HOST: host })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...localEnv, HOST: host })).toThrow(/local mode listens on this machine only/);
+    }
+    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(loadConfig({ ...localEnv, HOST: host }).HOST).toBe(host);
+    expect(loadConfig({ LINE_CHANNEL_SECRET: 's'.repeat(32), LINE_CHANNEL_ACCESS_TOKEN: 't'.repeat(40), HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+
   it('cannot start local mode even when handed such a configuration', async () => {
     const config = { ...loadConfig(localEnv), NODE_ENV: 'production' as const };
     await expect(startLocalMode(config)).rejects.toThrow(/local mode/);
