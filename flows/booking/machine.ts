@@ -13,9 +13,10 @@
  * answered once, at the root. Guards and actions are named in `setup()`; `yesNoQuestion` and
  * `fieldQuestion` build the questions alike.
  *
- * A state is stored by its name (state names are unique in the machine, see stateNameOf). Bump
- * FLOW_VERSION whenever states or context change shape: a stored snapshot of another version is
- * not restored; the user is told politely and starts again.
+ * A state is stored by its name (state names are unique in the machine, see stateNameOf), with
+ * the context and the history of `questions` (storedStateOf). Bump FLOW_VERSION whenever states
+ * or context change shape: a stored snapshot of another version is not restored (unless
+ * snapshotFromStored upgrades it); the user is told politely and starts again.
  */
 import { and, assign, not, or, setup } from 'xstate';
 import type { AnyStateNode, StateValue } from 'xstate';
@@ -24,7 +25,7 @@ import type { FaqTopic, Intent } from './intents.ts';
 import { parseTypedDate, parseTypedTime, validateJobSeekerNumber, validateName, validatePhoneNumber, validateTopic } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 
-export const FLOW_VERSION = 4;
+export const FLOW_VERSION = 5;
 
 /** Dates shown per page of the date question (quick replies: 8 dates + 4 navigation). */
 export const DATES_PER_PAGE = 8;
@@ -128,8 +129,6 @@ export interface DialogueContext {
   offeredDates: JpDate[];
   hasMoreDates: boolean;
   offeredTimes: string[];
-  /** The question to return to when the user decides not to quit after all. */
-  quitFrom: QuestionId | null;
   /** The booking the user asked to cancel in the chat. */
   cancelling: BookingSummary | null;
   /** The slot the summary showed when the user chose to correct it, kept if they back out. */
@@ -312,7 +311,7 @@ export const machineSetup = setup({
     cancelBooking: (_, _params: { bookingId: string }) => {},
     requestErasure: () => {},
     // Changes of the context.
-    reset: assign({ draft: {}, editing: false, datePage: 0, offeredDates: [], offeredTimes: [], quitFrom: null, slotBeforeEdit: null, cancelling: null, asking: null }),
+    reset: assign({ draft: {}, editing: false, datePage: 0, offeredDates: [], offeredTimes: [], slotBeforeEdit: null, cancelling: null, asking: null }),
     /** A question is asked: bump the counter (older buttons become stale) and remember which. */
     markAsked: assign(({ context }, params: { question: QuestionId }) => ({ q: context.q + 1, asking: params.question })),
     /** Timeouts bump the question counter so buttons of the expired conversation become stale. */
@@ -327,7 +326,6 @@ export const machineSetup = setup({
     /** Backing out of a date correction before choosing a time: the summary keeps its old slot. */
     keepSlotBeforeEdit: assign(({ context }) => (context.draft.time === undefined && context.slotBeforeEdit ? { draft: { ...context.draft, ...context.slotBeforeEdit } } : {})),
     endCorrecting: assign({ editing: false, slotBeforeEdit: null }),
-    rememberQuitFrom: assign({ quitFrom: ({ context }) => context.asking }),
     /** The dates for the current page of the date question. */
     offerDates: assign(({ context, event }) => {
       const all = factsOf(event).availability.map((d) => d.date);
@@ -472,7 +470,7 @@ const fieldError = (field: BookingField) => (reason: string): Say => ({ key: 'fi
  * question again, and command words that are no answer to a free-text question.
  */
 const quitAndBack: Transition[] = [
-  { guard: and(['wantsToQuit', 'hasDraft']), target: 'confirmQuit', actions: 'rememberQuitFrom' },
+  { guard: and(['wantsToQuit', 'hasDraft']), target: 'confirmQuit' },
   { guard: 'wantsToQuit', target: 'idle', actions: say({ key: 'quitDone' }) },
   { guard: 'backWhileCorrecting', target: '.summary', actions: 'keepSlotBeforeEdit' },
   // Back from the first question is back at the menu: show it rather than fall silent.
@@ -686,7 +684,6 @@ export const bookingMachine = machineSetup.createMachine({
     offeredDates: [],
     hasMoreDates: false,
     offeredTimes: [],
-    quitFrom: null,
     cancelling: null,
     slotBeforeEdit: null,
   },
@@ -781,6 +778,9 @@ export const bookingMachine = machineSetup.createMachine({
         ...fields,
         ...slot,
         ...review,
+        // The question the user was answering when they asked to quit (confirmQuit is reached
+        // only from a question, so there always is one; the summary is a safe default).
+        resume: { type: 'history', history: 'shallow', target: 'summary' },
       },
     },
 
@@ -830,21 +830,14 @@ export const bookingMachine = machineSetup.createMachine({
       on: {
         TEXT: [
           { guard: or([said('yes'), said('quit')]), target: 'idle', actions: say({ key: 'quitDone' }) },
-          { guard: or([said('no'), said('back')]), target: 'resume' },
+          { guard: or([said('no'), said('back')]), target: 'questions.resume' },
           { actions: askAgain },
         ],
         POSTBACK: [
           { guard: tap('quit.yes'), target: 'idle', actions: say({ key: 'quitDone' }) },
-          { guard: tap('quit.no'), target: 'resume' },
+          { guard: tap('quit.no'), target: 'questions.resume' },
         ],
       },
-    },
-    // Back to the question the user was answering when they asked to quit.
-    resume: {
-      always: [
-        ...(Object.keys(previous) as BookingQuestion[]).map((id) => ({ guard: ({ context }: Args) => context.quitFrom === id, target: `questions.${id}` })),
-        { target: 'questions.summary' },
-      ],
     },
   },
 });
@@ -857,10 +850,9 @@ export function stateNameOf(snapshot: { value: StateValue }): string {
 }
 
 /** The state value of a state named by `stateNameOf`, or null if the machine has no such resting state. */
-export function stateValueOf(name: string): StateValue | null {
+function stateValueOf(name: string): StateValue | null {
   const node = restingStates.get(name);
-  if (!node) return null;
-  return nestedValue(node.path);
+  return node ? nestedValue(node.path) : null;
 }
 
 const nestedValue = (path: string[]): StateValue => (path.length === 1 ? (path[0] ?? '') : { [path[0] ?? '']: nestedValue(path.slice(1)) });
@@ -876,5 +868,59 @@ const restingStates = new Map<string, AnyStateNode>();
     collect(child);
   }
 })(bookingMachine.root);
+
+export type BookingSnapshot = ReturnType<typeof bookingMachine.resolveState>;
+
+/**
+ * What is stored of a conversation: the state it rests in (by name), the context, and the
+ * history of `questions` (where "いいえ、続ける" at confirmQuit resumes), as ids of state nodes —
+ * XState's own persisted form of a history value, which `restoreSnapshot` would revive alike.
+ */
+export interface StoredDialogueState {
+  value: string;
+  context: DialogueContext;
+  historyValue: Record<string, Array<{ id: string }>>;
+}
+
+export function storedStateOf(snapshot: BookingSnapshot): StoredDialogueState {
+  const historyValue: StoredDialogueState['historyValue'] = {};
+  for (const [id, nodes] of Object.entries(snapshot.historyValue)) historyValue[id] = nodes.map((node) => ({ id: node.id }));
+  return { value: stateNameOf(snapshot), context: snapshot.context, historyValue };
+}
+
+/** Version 4 kept the question to resume in `context.quitFrom`; version 5 keeps it in the history of `questions`. */
+function upgradeFrom4(state: { value: unknown; context: unknown }): { value: unknown; context: unknown; historyValue: unknown } {
+  if (typeof state.context !== 'object' || state.context === null) return { ...state, historyValue: {} };
+  const { quitFrom, ...context } = state.context as Record<string, unknown>;
+  const resumeAt = typeof quitFrom === 'string' ? restingStates.get(quitFrom) : undefined;
+  const historyValue = resumeAt?.parent?.key === 'questions' ? { 'booking.questions.resume': [{ id: resumeAt.id }] } : {};
+  return { value: state.value, context, historyValue };
+}
+
+/**
+ * A stored conversation as a snapshot of the machine, or null when it does not fit: another
+ * flow version (other than 4, which is upgraded), a state that no longer exists, a history that
+ * names unknown states, or a finished machine. The runner then starts again politely.
+ */
+export function snapshotFromStored(flowVersion: number, stored: { value: unknown; context: unknown }): BookingSnapshot | null {
+  const state = flowVersion === FLOW_VERSION ? (stored as { value: unknown; context: unknown; historyValue?: unknown }) : flowVersion === 4 ? upgradeFrom4(stored) : null;
+  if (!state) return null;
+  const value = typeof state.value === 'string' ? stateValueOf(state.value) : null;
+  if (value === null || typeof state.context !== 'object' || state.context === null) return null;
+  try {
+    const historyValue: Record<string, AnyStateNode[]> = {};
+    const stored = typeof state.historyValue === 'object' && state.historyValue !== null ? (state.historyValue as Record<string, unknown>) : {};
+    for (const [id, nodes] of Object.entries(stored)) {
+      if (!Array.isArray(nodes)) return null;
+      // getStateNodeById throws for an id the machine no longer has.
+      bookingMachine.getStateNodeById(id);
+      historyValue[id] = nodes.map((node: unknown) => bookingMachine.getStateNodeById(String((node as { id?: unknown } | null)?.id)));
+    }
+    const snapshot = bookingMachine.resolveState({ value, context: state.context as DialogueContext, historyValue });
+    return snapshot.status === 'active' ? snapshot : null;
+  } catch {
+    return null;
+  }
+}
 
 export type BookingMachine = typeof bookingMachine;

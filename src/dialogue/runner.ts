@@ -8,7 +8,7 @@
 import { initialTransition, transition } from 'xstate';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
-import { bookingMachine, FLOW_VERSION, stateNameOf, stateValueOf } from '../../flows/booking/machine.ts';
+import { bookingMachine, FLOW_VERSION, snapshotFromStored, stateNameOf, storedStateOf } from '../../flows/booking/machine.ts';
 import type { BookingSummary, DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';
@@ -104,18 +104,6 @@ async function cancelInChat(tx: Prisma.TransactionClient, userId: string, bookin
   }
 }
 
-/** Restores a stored state (stored by its name, see stateNameOf), or null if it does not fit the current machine. */
-function restore(state: { value: unknown; context: unknown }): Snapshot | null {
-  try {
-    const value = typeof state.value === 'string' ? stateValueOf(state.value) : null;
-    if (value === null) return null;
-    const snapshot = bookingMachine.resolveState({ value, context: state.context } as Parameters<typeof bookingMachine.resolveState>[0]);
-    return snapshot.status === 'active' ? snapshot : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The initial snapshot, with the question counter past the one of `oldContext` (if readable). */
 function freshSnapshotAfter(oldContext: unknown): Snapshot {
   const initial = initialTransition(bookingMachine)[0];
@@ -193,7 +181,7 @@ export async function runDialogueTurn(
 
   let snapshot: Snapshot = initialTransition(bookingMachine)[0];
   if (stored) {
-    const restored = stored.flowVersion === FLOW_VERSION ? restore(stored.state) : null;
+    const restored = snapshotFromStored(stored.flowVersion, stored.state);
     const wasIdle = stored.state.value === 'idle';
     if (restored) {
       snapshot = restored;
@@ -218,7 +206,7 @@ export async function runDialogueTurn(
     stored?.version ?? null,
     {
       flowVersion: FLOW_VERSION,
-      state: { value: stateNameOf(snapshot), context: snapshot.context },
+      state: storedStateOf(snapshot),
       expiresAt: new Date(now.getTime() + deps.config.CONVERSATION_IDLE_MINUTES * 60_000),
     },
     deps.sealer,

@@ -102,6 +102,11 @@ function destinations(state: string, type: DialogueEvent['type']): Set<string> {
   for (let node = queue.pop(); node; node = queue.pop()) {
     if (seen.has(node)) continue;
     seen.add(node);
+    // A (shallow) history state resumes one of its parent's children.
+    if (node.type === 'history') {
+      queue.push(...Object.values(node.parent?.states ?? {}));
+      continue;
+    }
     if (!isTransient(node) && node.key !== 'creating') result.add(node.key);
     for (const t of node.always ?? []) queue.push(...(t.target ?? []));
     if (node.key === 'creating') for (const t of [...(node.on.BOOKING_CREATED ?? []), ...(node.on.BOOKING_FAILED ?? [])]) queue.push(...(t.target ?? []));

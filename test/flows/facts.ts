@@ -36,6 +36,9 @@ export function statesOf(snapshot: Snapshot): string[] {
   return names;
 }
 
+/** Where "いいえ、続ける" at confirmQuit would return to: the question the history of `questions` holds. */
+export const resumesAt = (snapshot: Snapshot): string[] => Object.values(snapshot.historyValue).flatMap((nodes) => nodes.map((node) => node.key));
+
 /** The state node of a state named as `stateOf` names it. */
 export function stateNode(name: string): AnyStateNode {
   const search = (node: AnyStateNode): AnyStateNode | undefined => (node.key === name && node !== bookingMachine.root ? node : Object.values(node.states).map(search).find(Boolean));
