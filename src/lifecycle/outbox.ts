@@ -160,14 +160,15 @@ export async function nextDueAt(prisma: PrismaClient): Promise<Date | null> {
 /**
  * Delivers one claimed row: counts the attempt and re-reads what the message depends on, decides,
  * sends with the stored retry key, and records the outcome. Never throws for LINE's answers; a
- * database failure propagates and the lease expires, so the row is tried again. `beforeRequest`
- * is awaited just before the request goes out (the pass's rate limit).
+ * database failure propagates and the lease expires, so the row is tried again. `hooks`: what a
+ * pass adds, the rate limit awaited just before the request goes out, and a recorder that marks
+ * accepted rows sent several at a time (by default each row is marked at once).
  */
 export async function deliverPush(
   row: ClaimedPush,
   deps: SchedulerDeps,
   options: OutboxOptions = defaultOutboxOptions,
-  beforeRequest: () => Promise<void> = async () => {},
+  hooks: DeliveryHooks = {},
 ): Promise<DeliveryOutcome> {
   const { prisma, logger } = deps;
   const log = { pushId: row.id, kind: row.kind, bookingId: row.bookingId };
@@ -188,14 +189,10 @@ export async function deliverPush(
   }
 
   try {
-    await beforeRequest();
+    await hooks.beforeRequest?.();
     const outcome = await withTimeout(deps.messenger.push(row.userId, decision.messages, row.retryKey), options.pushTimeoutMs);
-    // Delivered is a fact: record it whatever happened to the row meanwhile.
-    await prisma.push.update({
-      where: { id: row.id },
-      // A reply's sealed messages are not kept once delivered.
-      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, ...(row.kind === pushKinds.reply ? { data: Prisma.DbNull } : {}), ...(row.kind === pushKinds.rescheduled || row.kind === pushKinds.staffMessage ? { data: { bookingId: bookingIdInData(row) } } : {}) },
-    });
+    if (hooks.recordSent) hooks.recordSent(row.id, deps.clock.now());
+    else await markSent(prisma, [{ id: row.id, at: deps.clock.now() }]);
     logger.info({ ...log, attempts, duplicate: outcome.duplicate }, outcome.duplicate ? 'push already delivered (retry key accepted before)' : 'push sent');
     return 'sent';
   } catch (error) {
@@ -216,6 +213,60 @@ export async function deliverPush(
   }
 }
 
+/** What a pass adds to each delivery (see deliverPush). */
+export type DeliveryHooks = {
+  beforeRequest?: () => Promise<void>;
+  recordSent?: (pushId: string, at: Date) => void;
+};
+
+/**
+ * Records rows LINE accepted as sent, unconditionally (delivered is a fact, whatever happened to
+ * the row meanwhile), in one statement. A reply's sealed messages are not kept once delivered; a
+ * sealed staff push keeps only the booking it was about.
+ */
+async function markSent(prisma: PrismaClient, rows: { id: string; at: Date }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = Prisma.join(rows.map((row) => Prisma.sql`(${row.id}, ${row.at.toISOString()})`));
+  await prisma.$executeRaw`
+    UPDATE pushes SET status = 'sent', sent_at = (v.at::timestamptz AT TIME ZONE 'UTC'), lease_until = NULL, last_error = NULL,
+      data = CASE
+        WHEN pushes.kind = ${pushKinds.reply} THEN NULL
+        WHEN pushes.kind IN (${pushKinds.rescheduled}, ${pushKinds.staffMessage}) THEN jsonb_build_object('bookingId', pushes.data -> 'bookingId')
+        ELSE pushes.data END
+    FROM (VALUES ${values}) AS v(id, at)
+    WHERE pushes.id = v.id`;
+}
+
+/**
+ * Marks accepted rows sent `size` at a time rather than one statement each; flush() records the
+ * rest (a pass flushes at the end of each batch). Should the process die before a flush, the
+ * rows' leases run out and the next attempt, with the same retry key, gets LINE's 409: recorded
+ * as sent, and the user still has one message.
+ */
+function sentRecorder(deps: SchedulerDeps, size: number) {
+  let rows: { id: string; at: Date }[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    const batch = rows;
+    rows = [];
+    if (batch.length > 0) {
+      chain = chain.then(() =>
+        markSent(deps.prisma, batch).catch((error: unknown) => {
+          deps.logger.error({ pushIds: batch.map((row) => row.id), error: describeError(error) }, 'pushes sent but not recorded; the retry key covers the next attempt');
+        }),
+      );
+    }
+    return chain;
+  };
+  return {
+    record(pushId: string, at: Date) {
+      rows.push({ id: pushId, at });
+      if (rows.length >= size) void flush();
+    },
+    flush,
+  };
+}
+
 /**
  * Lets a pass stop between two deliveries (shutdown): set `stopping`, then call `wake` if set
  * (the pass sets it while it delivers a batch), so the rows not started are given back at once
@@ -234,12 +285,12 @@ export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptio
   const summary: SchedulerRunSummary = { claimed: 0, sent: 0, retry: 0, failed: 0, held: 0, withdrawn: 0, skipped: 0 };
   const now = deps.clock.now();
   await reviewHeldReminders(deps, now);
-  const beforeRequest = startLimiter(options.requestsPerSecond);
+  const hooks = { beforeRequest: startLimiter(options.requestsPerSecond) };
   for (let round = 0; round < 100 && !control.stopping; round += 1) {
     const rows = await claimDuePushes(deps.prisma, deps.clock.now(), { limit: options.batchSize, leaseMs: options.leaseMs });
     summary.claimed += rows.length;
     if (rows.length === 0) break;
-    await deliverBatch(rows, deps, options, control, beforeRequest, summary);
+    await deliverBatch(rows, deps, options, control, hooks, summary);
     if (rows.length < options.batchSize) break;
   }
   return summary;
@@ -264,9 +315,12 @@ async function deliverBatch(
   deps: SchedulerDeps,
   options: OutboxOptions,
   control: PassControl,
-  beforeRequest: () => Promise<void>,
+  hooks: { beforeRequest: () => Promise<void> },
   summary: SchedulerRunSummary,
 ): Promise<void> {
+  // About one statement per round of the workers to record what LINE accepted.
+  const sent = sentRecorder(deps, Math.max(1, options.concurrency));
+  const deliveryHooks: DeliveryHooks = { ...hooks, recordSent: (pushId, at) => sent.record(pushId, at) };
   const waiting = new Set(rows); // claimed, not started, lease still ours as far as we know
   const perUser = new Map<string, ClaimedPush[]>();
   for (const row of rows) {
@@ -291,21 +345,31 @@ async function deliverBatch(
       deps.logger.error({ error: describeError(error) }, 'could not give back the pushes not started');
     }));
 
-  /** Waits until the next row may start with a good lease; false when the pass is stopping. */
+  /**
+   * Waits until the next row may start with a good lease; false when the pass is stopping. One
+   * renewal is tried per row at most: if the database refuses it, the row starts with the lease
+   * it has, and deliverPush skips it should that have run out.
+   */
   const ready = async (): Promise<boolean> => {
+    let tried = false;
     for (;;) {
       if (renewal) {
         await renewal;
+        tried = true;
         continue;
       }
       if (control.stopping) {
         await giveBack();
         return false;
       }
-      if (!leasesRunningOut(waiting, deps.clock.now(), options)) return true;
-      renewal = renewLeases(deps, waiting, options).finally(() => {
-        renewal = null;
-      });
+      if (tried || !leasesRunningOut(waiting, deps.clock.now(), options)) return true;
+      renewal = renewLeases(deps, waiting, options)
+        .catch((error: unknown) => {
+          deps.logger.error({ error: describeError(error) }, 'could not renew the leases of pushes waiting in a batch');
+        })
+        .finally(() => {
+          renewal = null;
+        });
     }
   };
 
@@ -318,7 +382,7 @@ async function deliverBatch(
           continue;
         }
         try {
-          summary[await deliverPush(row, deps, options, beforeRequest)] += 1;
+          summary[await deliverPush(row, deps, options, deliveryHooks)] += 1;
         } catch (error) {
           // The lease expires and a later run tries again.
           deps.logger.error({ pushId: row.id, error: describeError(error) }, 'push delivery failed');
@@ -333,6 +397,7 @@ async function deliverBatch(
   } finally {
     control.wake = undefined;
     await stop.givingBack;
+    await sent.flush();
   }
 }
 
@@ -562,12 +627,6 @@ function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): D
   }
   const refused = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.refused === true;
   return { action: 'send', messages: [text(noShowText({ slot, office, refused }))] };
-}
-
-/** The booking a sealed staff push (rescheduling, message) is about; kept after the sealed text is dropped. */
-function bookingIdInData(row: ClaimedPush): string | null {
-  const data = row.data;
-  return typeof data === 'object' && data !== null && !Array.isArray(data) && typeof data.bookingId === 'string' ? data.bookingId : null;
 }
 
 /** A turn's replies, sealed when the turn committed: sent as they were, unless the user has gone. */
