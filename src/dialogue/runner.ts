@@ -8,7 +8,8 @@
 import { initialTransition, transition } from 'xstate';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
-import { bookingMachine, FLOW_VERSION, snapshotFromStored, stateNameOf, storedStateOf } from '../../flows/booking/machine.ts';
+import { bookingMachine, FLOW_VERSION } from '../../flows/booking/machine.ts';
+import { snapshotFromStored, stateNameOf, storedStateOf } from '../../flows/booking/stored-state.ts';
 import type { BookingSummary, DateRefusal, DialogueEvent, Draft, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';

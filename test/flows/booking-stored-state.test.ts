@@ -6,8 +6,9 @@
  * that does not fit gives null, and the runner starts again politely.
  */
 import { describe, expect, it } from 'vitest';
-import { FLOW_VERSION, snapshotFromStored, storedStateOf } from '../../flows/booking/machine.ts';
+import { FLOW_VERSION } from '../../flows/booking/machine.ts';
 import type { DialogueEvent } from '../../flows/booking/machine.ts';
+import { snapshotFromStored, storedStateOf } from '../../flows/booking/stored-state.ts';
 import { FIRST_DATE, initialSnapshot, moments, postbackEvent, runTurn, stateOf, textEvent } from './facts.ts';
 import type { Snapshot } from './facts.ts';
 

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { initialTransition, transition } from 'xstate';
 import type { AnyStateNode } from 'xstate';
-import { bookingMachine, stateNameOf } from '../../flows/booking/machine.ts';
+import { bookingMachine } from '../../flows/booking/machine.ts';
+import { stateNameOf } from '../../flows/booking/stored-state.ts';
 import type { BookingSummary, DialogueEvent, Facts, Say } from '../../flows/booking/machine.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { decodePostback } from '../../flows/booking/postback.ts';

@@ -1,0 +1,57 @@
+/**
+ * The menu, where a user with or without a booking asks about it (予約確認, キャンセル, the
+ * terms, FAQ), and cancelling in the chat where the office allows it.
+ */
+import { and, or } from 'xstate';
+import { isFaq } from './intents.ts';
+import { askAgain, ask, bookings, cancellationInfo, erasureRequest, faqAnswer, machineSetup, said, say, sayWith, tap, termsFull } from './shared.ts';
+
+export const afterBookingStates = {
+  idle: machineSetup.createStateConfig({
+    entry: 'reset',
+    on: {
+      TEXT: [
+        { guard: said('book'), target: 'startBooking' },
+        { guard: said('checkBooking'), actions: bookings },
+        { guard: said('eraseData'), actions: erasureRequest },
+        { guard: and([or([said('cancelBooking'), said('quit')]), 'chatCancellable']), target: 'confirmCancel' },
+        { guard: said('cancelBooking'), actions: cancellationInfo },
+        { guard: said('quit'), actions: cancellationInfo },
+        { guard: or([said('terms'), said('faq.terms')]), actions: termsFull },
+        { guard: ({ event }) => event.type === 'TEXT' && isFaq(event.intent), actions: faqAnswer },
+        { actions: say({ key: 'help' }) },
+      ],
+      POSTBACK: [
+        { guard: tap('menu.book'), target: 'startBooking' },
+        { guard: tap('menu.check'), actions: bookings },
+        { guard: and([tap('menu.cancel'), 'chatCancellable']), target: 'confirmCancel' },
+        { guard: tap('menu.cancel'), actions: cancellationInfo },
+        { guard: tap('menu.terms'), actions: termsFull },
+      ],
+    },
+  }),
+
+  // Cancelling in the chat, where the office allows it (off by default: the terms say by phone).
+  confirmCancel: machineSetup.createStateConfig({
+    entry: ['pickCancellableBooking', ...ask('confirmCancel')],
+    on: {
+      TEXT: [
+        { guard: said('yes'), target: 'cancellingBooking' },
+        { guard: or([said('no'), said('back'), said('quit')]), target: 'idle', actions: say({ key: 'cancelKept' }) },
+        { actions: askAgain },
+      ],
+      POSTBACK: [
+        { guard: tap('cancel.yes'), target: 'cancellingBooking' },
+        { guard: tap('cancel.no'), target: 'idle', actions: say({ key: 'cancelKept' }) },
+      ],
+    },
+  }),
+  // Waiting for the runner's answer to cancelBooking, within the same turn.
+  cancellingBooking: machineSetup.createStateConfig({
+    entry: { type: 'cancelBooking', params: ({ context }) => ({ bookingId: context.cancelling?.id ?? '' }) },
+    on: {
+      BOOKING_CANCELLED: { target: 'idle', actions: sayWith(({ event }) => ({ key: 'bookingCancelled', booking: event.type === 'BOOKING_CANCELLED' ? event.booking : { id: '', date: '', time: '' } })) },
+      CANCEL_FAILED: { target: 'idle', actions: [say({ key: 'cancelClosed' }), cancellationInfo] },
+    },
+  }),
+};
