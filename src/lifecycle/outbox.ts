@@ -132,7 +132,9 @@ export async function claimDuePushes(prisma: PrismaClient, now: Date, options: {
         AND kind IN (${Prisma.join(deliverableKinds)})
         AND next_attempt_at <= ${nowUtc}
         AND (lease_until IS NULL OR lease_until <= ${nowUtc})
-      ORDER BY next_attempt_at, id
+      -- next_attempt_at alone: the index gives that order and the scan stops at the limit
+      -- (with id as well, every due row was read and sorted at each claim)
+      ORDER BY next_attempt_at
       LIMIT ${options.limit}
       FOR UPDATE SKIP LOCKED
     )
@@ -161,8 +163,9 @@ export async function nextDueAt(prisma: PrismaClient): Promise<Date | null> {
  * Delivers one claimed row: counts the attempt and re-reads what the message depends on, decides,
  * sends with the stored retry key, and records the outcome. Never throws for LINE's answers; a
  * database failure propagates and the lease expires, so the row is tried again. `hooks`: what a
- * pass adds, the rate limit awaited just before the request goes out, and a recorder that marks
- * accepted rows sent several at a time (by default each row is marked at once).
+ * pass adds: attempts begun together with those of other workers, the rate limit awaited just
+ * before the request goes out, and a recorder that marks accepted rows sent several at a time
+ * (by default each row is begun and marked on its own).
  */
 export async function deliverPush(
   row: ClaimedPush,
@@ -175,7 +178,7 @@ export async function deliverPush(
   // Count the attempt before making it, and only while the row is pending and the lease still
   // ours (withdrawn, sent or taken over meanwhile: skipped); the same statement reads the booking
   // and the user as they are now.
-  const current = await beginAttempt(prisma, row);
+  const current = hooks.beginAttempt ? await hooks.beginAttempt(row) : ((await beginAttempts(prisma, [row])).get(row.id) ?? null);
   if (!current) return 'skipped';
   const attempts = current.attempts;
 
@@ -215,6 +218,7 @@ export async function deliverPush(
 
 /** What a pass adds to each delivery (see deliverPush). */
 export type DeliveryHooks = {
+  beginAttempt?: (row: ClaimedPush) => Promise<AttemptState | null>;
   beforeRequest?: () => Promise<void>;
   recordSent?: (pushId: string, at: Date) => void;
 };
@@ -320,7 +324,7 @@ async function deliverBatch(
 ): Promise<void> {
   // About one statement per round of the workers to record what LINE accepted.
   const sent = sentRecorder(deps, Math.max(1, options.concurrency));
-  const deliveryHooks: DeliveryHooks = { ...hooks, recordSent: (pushId, at) => sent.record(pushId, at) };
+  const deliveryHooks: DeliveryHooks = { ...hooks, beginAttempt: attemptStarter(deps.prisma), recordSent: (pushId, at) => sent.record(pushId, at) };
   const waiting = new Set(rows); // claimed, not started, lease still ours as far as we know
   const perUser = new Map<string, ClaimedPush[]>();
   for (const row of rows) {
@@ -558,7 +562,7 @@ type Decision = { action: 'send'; messages: Message[] } | { action: 'hold' | 'wi
 const settledStatus = { hold: 'held', withdraw: 'withdrawn', fail: 'failed' } as const;
 
 /** What a delivery reads when it counts its attempt: the booking and the user as they are now. */
-type AttemptState = {
+export type AttemptState = {
   /** The row's attempts, this one included. */
   attempts: number;
   booking: { date: string; startTime: string; startsAt: Date; status: string; meetingUrl: string | null } | null;
@@ -567,30 +571,71 @@ type AttemptState = {
 };
 
 /**
- * One statement: counts the attempt, only while the row is pending and our lease is the one
- * stored, and reads the booking and the user. Null when the row is not ours to send any more.
+ * One statement for any number of rows: counts each row's attempt, only while the row is
+ * pending and our lease is the one stored, and reads its booking and user. A row missing from
+ * the answer is not ours to send any more.
  */
-async function beginAttempt(prisma: PrismaClient, row: ClaimedPush): Promise<AttemptState | null> {
-  const [found] = await prisma.$queryRaw<
-    { attempts: number; booking_status: string | null; booking_date: string | null; booking_start_time: string | null; booking_starts_at: number | null; meeting_url: string | null; reachable: boolean }[]
-  >`
-    WITH attempt AS (
-      UPDATE pushes SET attempts = attempts + 1
-      WHERE id = ${row.id} AND status = 'pending' AND lease_until = ${utc(row.lease)}
-      RETURNING booking_id, user_id, attempts
-    )
-    SELECT a.attempts, b.status AS booking_status, b.date AS booking_date, b.start_time AS booking_start_time,
-           (extract(epoch FROM b.starts_at) * 1000)::float8 AS booking_starts_at, b.meeting_url,
-           (u.id IS NOT NULL AND u.unfollowed_at IS NULL) AS reachable
-    FROM attempt a
-    LEFT JOIN bookings b ON b.id = a.booking_id
-    LEFT JOIN line_users u ON u.id = a.user_id`;
-  if (!found) return null;
-  const booking =
-    found.booking_status !== null && found.booking_date !== null && found.booking_start_time !== null && found.booking_starts_at !== null
-      ? { status: found.booking_status, date: found.booking_date, startTime: found.booking_start_time, startsAt: new Date(found.booking_starts_at), meetingUrl: found.meeting_url }
-      : null;
-  return { attempts: Number(found.attempts), booking, reachable: found.reachable };
+async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise<Map<string, AttemptState>> {
+  type Found = { id: string; attempts: number; booking_status: string | null; booking_date: string | null; booking_start_time: string | null; booking_starts_at: number | null; meeting_url: string | null; reachable: boolean };
+  const found: Found[] = [];
+  // One statement per lease value: one, unless a renewal was partly refused. coalesce(status)
+  // (the column is never null) keeps the planner on the primary key: PGlite gathers no
+  // statistics, and without them it chose to read every pending row through the status index.
+  for (const [held, group] of byLease(rows)) {
+    found.push(
+      ...(await prisma.$queryRaw<Found[]>`
+        WITH attempt AS (
+          UPDATE pushes SET attempts = attempts + 1
+          WHERE id IN (${Prisma.join(group.map((row) => row.id))}) AND coalesce(status, '') = 'pending' AND lease_until = ${utc(new Date(held))}
+          RETURNING id, booking_id, user_id, attempts
+        )
+        SELECT a.id, a.attempts, b.status AS booking_status, b.date AS booking_date, b.start_time AS booking_start_time,
+               (extract(epoch FROM b.starts_at) * 1000)::float8 AS booking_starts_at, b.meeting_url,
+               (u.id IS NOT NULL AND u.unfollowed_at IS NULL) AS reachable
+        FROM attempt a
+        LEFT JOIN bookings b ON b.id = a.booking_id
+        LEFT JOIN line_users u ON u.id = a.user_id`),
+    );
+  }
+  const states = new Map<string, AttemptState>();
+  for (const row of found) {
+    const booking =
+      row.booking_status !== null && row.booking_date !== null && row.booking_start_time !== null && row.booking_starts_at !== null
+        ? { status: row.booking_status, date: row.booking_date, startTime: row.booking_start_time, startsAt: new Date(row.booking_starts_at), meetingUrl: row.meeting_url }
+        : null;
+    states.set(row.id, { attempts: Number(row.attempts), booking, reachable: row.reachable });
+  }
+  return states;
+}
+
+/**
+ * beginAttempts for the workers of a pass: a row asks alone when nothing is under way, and the
+ * rows that ask while a statement runs go together in the next one. Each row's condition and
+ * reading are its own, as if asked one by one; only the statements are fewer (on PGlite, where
+ * they queue for its one connection anyway, the saving is CPU of the service's own process).
+ */
+function attemptStarter(prisma: PrismaClient): (row: ClaimedPush) => Promise<AttemptState | null> {
+  let queue: { row: ClaimedPush; resolve: (state: AttemptState | null) => void; reject: (error: unknown) => void }[] = [];
+  let busy = false;
+  const run = async () => {
+    busy = true;
+    while (queue.length > 0) {
+      const asked = queue;
+      queue = [];
+      try {
+        const states = await beginAttempts(prisma, asked.map((item) => item.row));
+        for (const item of asked) item.resolve(states.get(item.row.id) ?? null);
+      } catch (error) {
+        for (const item of asked) item.reject(error);
+      }
+    }
+    busy = false;
+  };
+  return (row) =>
+    new Promise((resolve, reject) => {
+      queue.push({ row, resolve, reject });
+      if (!busy) void run();
+    });
 }
 
 /** What to do with a row, from the booking and the user as they are now. */

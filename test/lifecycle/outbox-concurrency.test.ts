@@ -154,6 +154,25 @@ describe('concurrent delivery', () => {
     for (const other of others) expect(f.line.textsTo(other)).toHaveLength(1);
   });
 
+  it('skips a row withdrawn after the claim while the rows started beside it go out', async () => {
+    const users = await bookMany(6);
+    const hold = holdingMessenger(2, 6);
+    hold.state.releaseAutomatically = false;
+    const pass = runSchedulerOnce({ ...f.deps, messenger: hold.messenger }, { ...defaultOutboxOptions, concurrency: 2 });
+    await until(() => hold.held() === 2, 'two pushes in flight');
+    // Staff cancel two of the bookings still waiting in the batch: their reminders are withdrawn.
+    const waiting = await f.db.prisma.push.findMany({ where: { status: 'pending', attempts: 0 }, orderBy: { id: 'asc' }, select: { id: true, userId: true } });
+    expect(waiting).toHaveLength(4);
+    const withdrawn = [waiting[0], waiting[2]].map((row) => row?.userId);
+    await f.db.prisma.push.updateMany({ where: { id: { in: [waiting[0]?.id ?? '', waiting[2]?.id ?? ''] } }, data: { status: 'withdrawn', leaseUntil: null } });
+    hold.state.releaseAutomatically = true;
+    hold.release();
+    expect(await pass).toMatchObject({ claimed: 6, sent: 4, skipped: 2 });
+    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(withdrawn.includes(user) ? 0 : 1);
+    const rows = await f.db.prisma.push.findMany({ where: { status: 'withdrawn' }, select: { attempts: true } });
+    expect(rows).toEqual([{ attempts: 0 }, { attempts: 0 }]);
+  });
+
   it('lets the other deliveries go on when one fails, and records each outcome', async () => {
     const users = await bookMany(8);
     // A push for one user throws before LINE is asked (a bug, a network error): the rest go out.
