@@ -13,7 +13,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { applyMigrations } from './migrate.ts';
+import { applyMigrations, loadMigrationList, migrationsUpToDate } from './migrate.ts';
 
 export type { PrismaClient };
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -75,6 +75,16 @@ export function createPgPool(databaseUrl: string, options: Pick<DatabaseOptions,
   return pool;
 }
 
+/**
+ * PGlite's PostgreSQL keeps its shared buffers inside its WebAssembly memory, which never
+ * shrinks and ends up resident as a whole. With PostgreSQL's default of 128 MB that memory was
+ * 199 MB; with 16 MB it is 138 MB (the module's floor is 128 MB), about 130 MB less RSS at idle
+ * (issue #13). The files stay in the operating system's page cache, so a page that left the
+ * buffers costs a copy, not a disk read.
+ */
+export const pgliteSharedBuffers = '16MB';
+const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`] };
+
 /** Opens the configured database (creating the PGlite directory if needed). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
@@ -105,12 +115,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let pglite: PGlite;
   let release = async () => {};
   if (options.dataDir.startsWith('memory://')) {
-    pglite = new PGlite(options.dataDir);
+    pglite = new PGlite(options.dataDir, pgliteOptions);
   } else {
     const dir = path.resolve(options.dataDir, 'pglite');
     await mkdir(dir, { recursive: true });
     release = await lockDataDir(path.resolve(options.dataDir, 'pglite.lock'));
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, pgliteOptions);
   }
   await pglite.waitReady;
   const adapterFactory = new PrismaPGlite(withParsersMergedOnce(pglite));
@@ -208,11 +218,17 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Opens the database and brings its schema up to date; what every entry point calls. */
+/**
+ * Opens the database and brings its schema up to date; what every entry point calls. A database
+ * that already has every migration is only read (migrationsUpToDate); the schema engine is
+ * loaded when there is something to apply or to refuse.
+ */
 export async function openMigratedDatabase(options: DatabaseOptions): Promise<Database & { appliedMigrations: string[] }> {
   const db = await openDatabase(options);
   try {
-    const appliedMigrations = await applyMigrations(db.adapterFactory);
+    const migrationsList = await loadMigrationList();
+    if (await migrationsUpToDate(db.prisma, migrationsList)) return { ...db, appliedMigrations: [] };
+    const appliedMigrations = await applyMigrations(db.adapterFactory, migrationsList);
     return { ...db, appliedMigrations };
   } catch (error) {
     await db.close();

@@ -5,11 +5,11 @@
  * records them in the same `_prisma_migrations` table that `prisma migrate deploy` uses, so a
  * site with internet access can still use the Prisma CLI on the same database.
  */
+import { createHash } from 'node:crypto';
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SchemaEngine } from '@prisma/schema-engine-wasm';
-import type { MigrationList, MigrationDirectory } from '@prisma/schema-engine-wasm';
+import type { MigrationList, MigrationDirectory, SchemaEngine } from '@prisma/schema-engine-wasm';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
@@ -68,6 +68,10 @@ async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFacto
     connect: () => tracked(() => adapterFactory.connect()),
     connectToShadowDb: () => tracked(() => adapterFactory.connectToShadowDb()),
   };
+  // Imported here, not at the top: importing the package instantiates its 5.4 MB WebAssembly
+  // module, about 20 MB of memory for the life of the process, and a start whose database is
+  // already up to date does not need it (see migrationsUpToDate).
+  const { SchemaEngine } = await import('@prisma/schema-engine-wasm');
   const engine = await SchemaEngine.new({ datamodels: [['schema.prisma', schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(trackingFactory));
   try {
     return await run(engine);
@@ -102,9 +106,56 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** Prisma's checksum of a migration: SHA-256 of its migration.sql, in hex. */
+export function migrationChecksum(sql: string): string {
+  return createHash('sha256').update(sql, 'utf8').digest('hex');
+}
+
+/** What migrationsUpToDate needs of a Prisma client. */
+export interface RawQueryable {
+  $queryRawUnsafe<T = unknown>(query: string): Promise<T>;
+}
+
+interface MigrationRow {
+  migration_name: string;
+  checksum: string;
+  finished: boolean;
+  rolled_back: boolean;
+}
+
+/**
+ * True when the schema engine would have nothing to do: every migration under
+ * prisma/migrations is recorded in `_prisma_migrations` as finished, not rolled back and with
+ * the same checksum, and no recorded migration is failed, still running or unknown here. Two
+ * read-only statements instead of the schema engine (its WebAssembly module, its own
+ * connections and advisory lock): most starts are restarts of an up-to-date database. Anything
+ * else, including a migration another instance is applying right now, answers false, and the
+ * engine decides under its lock as before.
+ */
+export async function migrationsUpToDate(db: RawQueryable, migrationsList: MigrationList): Promise<boolean> {
+  const [table] = await db.$queryRawUnsafe<{ present: boolean }[]>(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`);
+  if (!table?.present) return false;
+  const rows = await db.$queryRawUnsafe<MigrationRow[]>(
+    'SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back FROM _prisma_migrations',
+  );
+  const live = rows.filter((row) => !row.rolled_back);
+  if (live.some((row) => !row.finished)) return false;
+  const local = new Map<string, string>();
+  for (const directory of migrationsList.migrationDirectories) {
+    const content = directory.migrationFile.content;
+    if (content.tag !== 'ok') return false;
+    local.set(directory.path, migrationChecksum(content.value));
+  }
+  if (live.some((row) => !local.has(row.migration_name))) return false;
+  for (const [name, checksum] of local) {
+    if (!live.some((row) => row.migration_name === name && row.checksum === checksum)) return false;
+  }
+  return true;
+}
+
 /** Applies every migration not yet recorded in `_prisma_migrations`; returns their names. */
-export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
-  const migrationsList = await loadMigrationList();
+export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory, migrationsList?: MigrationList): Promise<string[]> {
+  migrationsList ??= await loadMigrationList();
   const result = await withEngine(adapterFactory, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
   return result.appliedMigrationNames;
 }
