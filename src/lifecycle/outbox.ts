@@ -421,7 +421,7 @@ async function renewLeases(deps: SchedulerDeps, waiting: Set<ClaimedPush>, optio
   for (const [held, group] of byLease([...waiting])) {
     const renewed = await deps.prisma.$queryRaw<{ id: string }[]>`
       UPDATE pushes SET lease_until = ${utc(lease)}
-      WHERE id IN (${Prisma.join(group.map((row) => row.id))}) AND status = 'pending' AND lease_until = ${utc(new Date(held))}
+      WHERE id IN (${Prisma.join(group.map((row) => row.id))}) AND coalesce(status, '') = 'pending' AND lease_until = ${utc(new Date(held))} -- by primary key (see beginAttempts)
       RETURNING id`;
     const ids = new Set(renewed.map((row) => row.id));
     for (const row of group) {
