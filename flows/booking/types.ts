@@ -4,19 +4,11 @@
  */
 import type { FaqTopic, Intent } from './intents.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
+import type { Attendant, BookingSummary, DateRefusal, Draft, JpDate } from '../../src/domain/booking.ts';
 
-export type JpDate = string;
-
-/** Why a date the user typed cannot be booked. */
-export type DateRefusal = 'closed' | 'deadline' | 'full' | 'beyond' | 'past';
-
-export interface BookingSummary {
-  id: string;
-  date: JpDate;
-  time: string;
-  /** The user may cancel it in the chat (CHAT_CANCELLATION_ENABLED, before the cut-off). */
-  cancellableInChat?: boolean;
-}
+// The booking's own types are the domain's (declared in src/domain/booking.ts); the dialogue's
+// modules take them from here with the rest.
+export type { Attendant, BookingSummary, DateRefusal, Draft, JpDate };
 
 /** What the runner knows about the user and the office at the moment of the event. */
 export interface Facts {
@@ -74,20 +66,6 @@ export type QuestionId =
   | 'confirmQuit'
   | 'confirmCancel';
 
-export type Attendant = 'none' | 'interpreter' | 'assistant';
-
-/** What the user has entered so far (sealed at rest with the rest of the snapshot). */
-export interface Draft {
-  name?: string;
-  jobSeekerNumber?: string;
-  phone?: string;
-  phoneChanged?: boolean;
-  topic?: string;
-  attendant?: Attendant;
-  attendantLanguage?: string;
-  date?: JpDate;
-  time?: string;
-}
 
 export interface DialogueContext {
   /** Counter of questions asked; buttons carry it so stale taps can be recognised. */

@@ -10,7 +10,7 @@ import type { Db } from '../db/repositories.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { capacityAt, slotsOn, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig, TakenByDate } from '../rules/index.ts';
-import type { Draft, BookingSummary } from '../../flows/booking/machine.ts';
+import type { Draft, BookingSummary } from '../domain/booking.ts';
 import { scheduleReminder } from '../lifecycle/reminders.ts';
 import { bookingBlockFor } from '../lifecycle/operations.ts';
 import { createSearchHasher } from '../crypto/search-hash.ts';
