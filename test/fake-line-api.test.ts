@@ -468,3 +468,225 @@ describe('multicast, validated as LINE does (issue #10)', () => {
     expect(fake.textsTo(ALICE)).toEqual(['x']);
   });
 });
+
+describe('each message type and each place of an action, refused with LINE’s detail (zod schemas)', () => {
+  const IMAGE = 'https://example.com/image.png';
+  /** A message the SDK's types would not let through: the point is what the fake says about it. */
+  const raw = (message: Record<string, unknown>): messagingApi.Message => message as unknown as messagingApi.Message;
+  const bubble = (extra: Record<string, unknown>): Record<string, unknown> => ({ type: 'bubble', ...extra });
+  const flex = (contents: Record<string, unknown>): messagingApi.Message => raw({ type: 'flex', altText: 'alt', contents });
+  const buttons = (template: Record<string, unknown>): messagingApi.Message =>
+    raw({ type: 'template', altText: 'alt', template: { type: 'buttons', text: 'choose', actions: [postback('OK')], ...template } });
+  const quickReplyWith = (action: Record<string, unknown>): messagingApi.Message =>
+    raw({ type: 'text', text: 'Pick one', quickReply: { items: [{ type: 'action', action }] } });
+
+  async function detailsOf(messages: messagingApi.Message[]): Promise<{ message: string; property: string }[] | undefined> {
+    const failure = await failureOf(client.pushMessage({ to: ALICE, messages }));
+    expect(failure.status).toBe(400);
+    return jsonOf(failure).details;
+  }
+
+  const messageCases: [string, messagingApi.Message, { message: string; property: string }[]][] = [
+    ['a text message with a null text', raw({ type: 'text', text: null }), [{ message: 'must be specified', property: 'messages[0].text' }]],
+    [
+      'a text message with 21 emojis',
+      raw({ type: 'text', text: '$'.repeat(21), emojis: Array.from({ length: 21 }, (_, index) => ({ index, productId: 'p', emojiId: 'e' })) }),
+      [{ message: 'Size must be between 0 and 20', property: 'messages[0].emojis' }],
+    ],
+    ['a textV2 message of 5001 units', raw({ type: 'textV2', text: 'x'.repeat(5001) }), [{ message: 'Length must be between 1 and 5000', property: 'messages[0].text' }]],
+    ['a sticker without its sticker id', raw({ type: 'sticker', packageId: '446' }), [{ message: 'must be specified', property: 'messages[0].stickerId' }]],
+    [
+      'an image over plain http',
+      raw({ type: 'image', originalContentUrl: 'http://example.com/a.png', previewImageUrl: IMAGE }),
+      [{ message: 'Invalid URI: must be an absolute https URI', property: 'messages[0].originalContentUrl' }],
+    ],
+    [
+      'a video with a tracking id of 101 characters',
+      raw({ type: 'video', originalContentUrl: IMAGE, previewImageUrl: IMAGE, trackingId: 'x'.repeat(101) }),
+      [{ message: 'Length must be between 1 and 100', property: 'messages[0].trackingId' }],
+    ],
+    ['an audio message of 1.5 ms', raw({ type: 'audio', originalContentUrl: IMAGE, duration: 1.5 }), [{ message: 'Must be an integer', property: 'messages[0].duration' }]],
+    [
+      'a location north of the pole',
+      raw({ type: 'location', title: '港北', address: '横浜市', latitude: 91, longitude: 139.6 }),
+      [{ message: 'Must be between -90 and 90', property: 'messages[0].latitude' }],
+    ],
+    [
+      'an imagemap 1000 px wide whose action has no area',
+      raw({ type: 'imagemap', baseUrl: IMAGE, altText: 'map', baseSize: { width: 1000, height: 500 }, actions: [{ type: 'message', text: 'go' }] }),
+      [
+        { message: 'Must be between 1040 and 1040', property: 'messages[0].baseSize.width' },
+        { message: 'must be specified', property: 'messages[0].actions[0].area' },
+      ],
+    ],
+    [
+      'a confirm template of 241 characters',
+      raw({ type: 'template', altText: 'alt', template: { type: 'confirm', text: 'x'.repeat(241), actions: [postback('はい'), postback('いいえ')] } }),
+      [{ message: 'Length must be between 1 and 240', property: 'messages[0].template.text' }],
+    ],
+    [
+      'a carousel template whose columns differ',
+      raw({
+        type: 'template',
+        altText: 'alt',
+        template: {
+          type: 'carousel',
+          columns: [
+            { title: '午前', text: 'a', actions: [postback('A')] },
+            { text: 'b', actions: [postback('B'), postback('C')] },
+          ],
+        },
+      }),
+      [
+        { message: 'All columns must have the same number of actions', property: 'messages[0].template.columns' },
+        { message: 'Either all columns or none must have a thumbnailImageUrl and a title', property: 'messages[0].template.columns' },
+      ],
+    ],
+    [
+      'a flex carousel holding a box',
+      flex({ type: 'carousel', contents: [{ type: 'box', layout: 'vertical', contents: [] }] }),
+      [{ message: 'Must be one of the following values: [bubble]', property: 'messages[0].contents.contents[0].type' }],
+    ],
+    [
+      'a flex text with neither text nor contents',
+      flex(bubble({ body: { type: 'box', layout: 'vertical', contents: [{ type: 'separator' }, { type: 'text' }] } })),
+      [{ message: 'must be specified', property: 'messages[0].contents.body.contents[1].text' }],
+    ],
+    [
+      'a flex box with an unknown layout inside the footer',
+      flex(bubble({ footer: { type: 'box', layout: 'grid', contents: [] } })),
+      [{ message: 'Must be one of the following values: [horizontal, vertical, baseline]', property: 'messages[0].contents.footer.layout' }],
+    ],
+    [
+      'a flex bubble over 30,000 bytes',
+      flex(bubble({ body: { type: 'box', layout: 'vertical', contents: Array.from({ length: 400 }, () => ({ type: 'text', text: 'x'.repeat(80) })) } })),
+      [{ message: expect.stringMatching(/^Size of a flex bubble must be at most 30000 bytes \(was \d+\)$/) as string, property: 'messages[0].contents' }],
+    ],
+    ['a coupon with an empty id', raw({ type: 'coupon', couponId: '' }), [{ message: 'May not be empty', property: 'messages[0].couponId' }]],
+    [
+      'a message of a type LINE does not have',
+      raw({ type: 'html', html: '<b>x</b>' }),
+      [
+        {
+          message: 'Must be one of the following values: [text, textV2, sticker, image, video, audio, location, imagemap, template, flex, coupon]',
+          property: 'messages[0].type',
+        },
+      ],
+    ],
+    ['a message without a type', raw({ text: 'x' }), [{ message: 'must be specified', property: 'messages[0].type' }]],
+    ['a sender name of 21 characters', raw({ type: 'text', text: 'x', sender: { name: 'x'.repeat(21) } }), [{ message: 'Length must be between 1 and 20', property: 'messages[0].sender.name' }]],
+  ];
+
+  it.each(messageCases)('refuses %s', async (_name, message, details) => {
+    expect(await detailsOf([text('ok'), message])).toEqual(details.map((detail) => ({ ...detail, property: detail.property.replace('messages[0]', 'messages[1]') })));
+    expect(fake.pushes).toHaveLength(0);
+  });
+
+  const actionCases: [string, messagingApi.Message, { message: string; property: string }[]][] = [
+    [
+      'quick reply: a rich menu switch, which belongs to rich menus only',
+      quickReplyWith({ type: 'richmenuswitch', label: 'x', richMenuAliasId: 'a', data: 'd' }),
+      [
+        {
+          message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard, camera, cameraRoll, location]',
+          property: 'messages[0].quickReply.items[0].action.type',
+        },
+      ],
+    ],
+    [
+      'quick reply: a postback with both displayText and text',
+      quickReplyWith({ type: 'postback', label: 'x', data: 'd', displayText: 'a', text: 'b' }),
+      [{ message: 'displayText and text cannot be specified together', property: 'messages[0].quickReply.items[0].action.text' }],
+    ],
+    [
+      'quick reply: a datetime picker whose initial is not a date',
+      quickReplyWith({ type: 'datetimepicker', label: '日付', data: 'd', mode: 'date', initial: '2030/01/10' }),
+      [{ message: 'Must be in the format of 2100-12-31, between 1900-01-01 and 2100-12-31', property: 'messages[0].quickReply.items[0].action.initial' }],
+    ],
+    [
+      'template button: a camera, which only quick replies have',
+      buttons({ actions: [{ type: 'camera', label: 'カメラ' }] }),
+      [{ message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard]', property: 'messages[0].template.actions[0].type' }],
+    ],
+    [
+      'template button: a message action without its text',
+      buttons({ actions: [{ type: 'message', label: '送る' }] }),
+      [{ message: 'must be specified', property: 'messages[0].template.actions[0].text' }],
+    ],
+    [
+      'template default action: a javascript: URI',
+      buttons({ defaultAction: { type: 'uri', uri: 'javascript:alert(1)' } }),
+      [{ message: 'Invalid URI: must be an absolute http/https/line/tel URI', property: 'messages[0].template.defaultAction.uri' }],
+    ],
+    [
+      'image carousel: a label of 13 characters',
+      raw({ type: 'template', altText: 'alt', template: { type: 'image_carousel', columns: [{ imageUrl: IMAGE, action: postback('x'.repeat(13)) }] } }),
+      [{ message: 'Length must be between 1 and 12', property: 'messages[0].template.columns[0].action.label' }],
+    ],
+    [
+      'flex button: an action without a label',
+      flex(bubble({ body: { type: 'box', layout: 'vertical', contents: [{ type: 'button', action: { type: 'message', text: 'go' } }] } })),
+      [{ message: 'must be specified', property: 'messages[0].contents.body.contents[0].action.label' }],
+    ],
+    [
+      'flex area: a bubble action copying 1001 characters',
+      flex(bubble({ action: { type: 'clipboard', clipboardText: 'x'.repeat(1001) } })),
+      [{ message: 'Length must be between 1 and 1000', property: 'messages[0].contents.action.clipboardText' }],
+    ],
+    [
+      'flex area: a hero image tapped to an ftp: URI',
+      flex(bubble({ hero: { type: 'image', url: IMAGE, action: { type: 'uri', uri: 'ftp://example.com' } } })),
+      [{ message: 'Invalid URI: must be an absolute http/https/line/tel URI', property: 'messages[0].contents.hero.action.uri' }],
+    ],
+  ];
+
+  it.each(actionCases)('refuses an action at %s', async (_name, message, details) => {
+    expect(await detailsOf([message])).toEqual(details);
+    expect(fake.pushes).toHaveLength(0);
+  });
+
+  const menu = (areas: Record<string, unknown>[]): messagingApi.RichMenuRequest =>
+    ({ size: { width: 2500, height: 1686 }, selected: false, name: 'main', chatBarText: 'メニュー', areas });
+  const area = (action: Record<string, unknown>, bounds = { x: 0, y: 0, width: 1250, height: 843 }): Record<string, unknown> => ({ bounds, action });
+
+  it('refuses rich menu area actions LINE refuses there, and areas outside the image, naming each', async () => {
+    const failure = await failureOf(
+      client.validateRichMenuObject(
+        menu([
+          area({ type: 'camera' }),
+          area({ type: 'richmenuswitch', richMenuAliasId: 'x'.repeat(33), data: 'd' }),
+          area({ type: 'postback', label: 'x'.repeat(21), data: 'd' }, { x: 1250, y: 843, width: 1251, height: 843 }),
+        ]),
+      ),
+    );
+
+    expect(failure.status).toBe(400);
+    expect(jsonOf(failure)).toEqual({
+      message: 'The request body has 4 error(s)',
+      details: [
+        { message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard, richmenuswitch]', property: 'areas[0].action.type' },
+        { message: 'Length must be between 1 and 32', property: 'areas[1].action.richMenuAliasId' },
+        { message: 'Length must be between 1 and 20', property: 'areas[2].action.label' },
+        { message: 'The area must lie within the rich menu image', property: 'areas[2].bounds' },
+      ],
+    });
+    await client.validateRichMenuObject(menu([area({ type: 'richmenuswitch', richMenuAliasId: 'x'.repeat(32), data: 'd' })]));
+  });
+
+  it('refuses a loading animation of 7 seconds: LINE takes multiples of 5', async () => {
+    const failure = await failureOf(client.showLoadingAnimation({ chatId: ALICE, loadingSeconds: 7 }));
+    expect(jsonOf(failure).details).toEqual([{ message: 'Must be a multiple of 5', property: 'loadingSeconds' }]);
+    expect(fake.loadingAnimations).toHaveLength(0);
+  });
+
+  it('refuses a body that is not an object, and a list of messages that is not a list', async () => {
+    const notAnObject = await fetch(`${fake.baseURL}/v2/bot/message/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: '[]',
+    });
+    expect(await notAnObject.json()).toEqual({ message: 'The request body has 1 error(s)', details: [{ message: 'Must be an object', property: '' }] });
+    const notAList = await failureOf(client.pushMessage({ to: ALICE, messages: text('x') as unknown as messagingApi.Message[] }));
+    expect(jsonOf(notAList).details).toEqual([{ message: 'Must be an array', property: 'messages' }]);
+  });
+});
