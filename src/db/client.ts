@@ -14,6 +14,7 @@ import pg from 'pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, loadMigrationList, migrationsUpToDate } from './migrate.ts';
+import { pgliteTemplateDir, seedFromPgliteTemplate } from './pglite-template.ts';
 
 export type { PrismaClient };
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -39,6 +40,8 @@ export interface DatabaseOptions {
    * pool replaces the connection. Without a listener node-postgres would crash the process.
    */
   onConnectionError?: ((error: Error) => void) | undefined;
+  /** The initialised PGlite directory a new embedded database is copied from; default: the one `npm install` made. */
+  templateDir?: string | undefined;
   /** Told of every statement Prisma sends (tests and benchmarks count statements per turn); off when unset. */
   onQuery?: ((sql: string) => void) | undefined;
 }
@@ -120,6 +123,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const dir = path.resolve(options.dataDir, 'pglite');
     await mkdir(dir, { recursive: true });
     release = await lockDataDir(path.resolve(options.dataDir, 'pglite.lock'));
+    // A new database is copied from the template `npm install` made, not made by initdb (see
+    // pglite-template.ts). The template is only a shortcut: if copying fails, initdb runs.
+    try {
+      await seedFromPgliteTemplate(dir, options.templateDir ?? (await pgliteTemplateDir()));
+    } catch {
+      await mkdir(dir, { recursive: true });
+    }
     pglite = new PGlite(dir, pgliteOptions);
   }
   await pglite.waitReady;
