@@ -673,6 +673,20 @@ describe('each message type and each place of an action, refused with LINE’s d
     await client.validateRichMenuObject(menu([area({ type: 'richmenuswitch', richMenuAliasId: 'x'.repeat(32), data: 'd' })]));
   });
 
+  it('refuses an imagemap action label over 50 characters, as LINE’s reference limits it, and accepts 50', async () => {
+    const imagemap = (label: string): messagingApi.Message =>
+      raw({
+        type: 'imagemap',
+        baseUrl: 'https://example.com/map',
+        altText: 'map',
+        baseSize: { width: 1040, height: 520 },
+        actions: [{ type: 'uri', label, linkUri: 'https://example.com', area: { x: 0, y: 0, width: 1040, height: 520 } }],
+      });
+
+    await client.pushMessage({ to: ALICE, messages: [imagemap('x'.repeat(50))] });
+    expect(await detailsOf([imagemap('x'.repeat(51))])).toEqual([{ message: 'Length must be between 1 and 50', property: 'messages[0].actions[0].label' }]);
+  });
+
   it('refuses a loading animation of 7 seconds: LINE takes multiples of 5', async () => {
     const failure = await failureOf(client.showLoadingAnimation({ chatId: ALICE, loadingSeconds: 7 }));
     expect(jsonOf(failure).details).toEqual([{ message: 'Must be a multiple of 5', property: 'loadingSeconds' }]);

@@ -377,14 +377,16 @@ const ImageCarouselTemplate = object({ type: z.literal('image_carousel'), column
 // Imagemaps
 // ---------------------------------------------------------------------------------------------
 
+/** Spoken by the accessibility feature: at most 50 characters (LINE's reference, "Imagemap action objects"). */
+const IMAGEMAP_LABEL = opt(text(1, 50));
 const ImagemapArea = object({ x: int(0), y: int(0), width: int(1), height: int(1) });
-const URIImagemapAction = object({ type: z.literal('uri'), area: ImagemapArea, linkUri: ACTION_URI, label: opt(text(1, 100)) });
-const MessageImagemapAction = object({ type: z.literal('message'), area: ImagemapArea, text: text(1, 400), label: opt(text(1, 100)) });
+const URIImagemapAction = object({ type: z.literal('uri'), area: ImagemapArea, linkUri: ACTION_URI, label: IMAGEMAP_LABEL });
+const MessageImagemapAction = object({ type: z.literal('message'), area: ImagemapArea, text: text(1, 400), label: IMAGEMAP_LABEL });
 const ClipboardImagemapAction = object({
   type: z.literal('clipboard'),
   area: ImagemapArea,
   clipboardText: text(1, 1000),
-  label: opt(text(1, 100)),
+  label: IMAGEMAP_LABEL,
 });
 
 // ---------------------------------------------------------------------------------------------
