@@ -687,6 +687,13 @@ describe('each message type and each place of an action, refused with LINE’s d
     expect(await detailsOf([imagemap('x'.repeat(51))])).toEqual([{ message: 'Length must be between 1 and 50', property: 'messages[0].actions[0].label' }]);
   });
 
+  it('refuses a coupon delivery tag over 30 characters, as LINE’s OpenAPI limits it, and accepts 30', async () => {
+    const coupon = (deliveryTag: string): messagingApi.Message => raw({ type: 'coupon', couponId: 'coupon-1', deliveryTag });
+
+    await client.pushMessage({ to: ALICE, messages: [coupon('x'.repeat(30))] });
+    expect(await detailsOf([coupon('x'.repeat(31))])).toEqual([{ message: 'Length must be between 0 and 30', property: 'messages[0].deliveryTag' }]);
+  });
+
   it('refuses a loading animation of 7 seconds: LINE takes multiples of 5', async () => {
     const failure = await failureOf(client.showLoadingAnimation({ chatId: ALICE, loadingSeconds: 7 }));
     expect(jsonOf(failure).details).toEqual([{ message: 'Must be a multiple of 5', property: 'loadingSeconds' }]);

@@ -426,7 +426,7 @@ const FlexMessage = refined(message('flex', { altText: text(1, 1500), contents: 
   const bytes = Buffer.byteLength(JSON.stringify(contents), 'utf8');
   if (limit !== undefined && bytes > limit) problem(`Size of a flex ${contents.type} must be at most ${limit} bytes (was ${bytes})`, 'contents');
 });
-const CouponMessage = message('coupon', { couponId: text(1) });
+const CouponMessage = message('coupon', { couponId: text(1), deliveryTag: opt(text(0, 30)) }); // deliveryTag: maxLength 30 in LINE's OpenAPI
 
 const Message = byType(
   TextMessage,
