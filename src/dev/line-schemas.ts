@@ -123,7 +123,10 @@ function opt<T extends z.ZodType>(schema: T) {
   return schema.nullish();
 }
 
-/** schema with a check of the whole object, run whenever the value is an object at all. */
+/**
+ * schema with a check of the whole object, run whenever the value is an object at all: zod would
+ * skip it once a property has failed, but LINE reports both in one answer.
+ */
 function refined<T extends z.ZodType>(schema: T, refine: Refine | undefined): T {
   if (refine === undefined) return schema;
   return schema.superRefine(
@@ -420,6 +423,7 @@ const TemplateMessage = message('template', {
   template: byType(ButtonsTemplate, ConfirmTemplate, CarouselTemplate, ImageCarouselTemplate),
 });
 const FlexMessage = refined(message('flex', { altText: text(1, 1500), contents: FlexContainer }), (flex, problem) => {
+  // The objects are loose (unknown properties kept), so the parsed contents are as long as the sent ones.
   const contents = flex.contents;
   if (!isRecord(contents) || typeof contents.type !== 'string') return;
   const limit = FLEX_MAX_BYTES[contents.type];
