@@ -109,6 +109,23 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
     expect(rows[0]?.n).toBe(list.migrationDirectories.length);
   });
 
+  it.runIf(onPostgres)('four instances starting together on a new database apply each migration once; a restart of all applies none', async () => {
+    const fresh = await createTestDatabase();
+    const open = () => openMigratedDatabase({ databaseUrl: fresh.databaseUrl, dataDir: fresh.dataDir });
+    const first = await Promise.all([open(), open(), open(), open()]);
+    const again = await Promise.all([open(), open(), open()]);
+    try {
+      const applied = first.flatMap((d) => d.appliedMigrations).sort();
+      expect(applied).toEqual(list.migrationDirectories.map((d) => d.path).sort());
+      expect(again.map((d) => d.appliedMigrations)).toEqual([[], [], []]);
+      const [row] = await first[0].prisma.$queryRawUnsafe<{ n: number; finished: number }[]>('SELECT count(*)::int AS n, count(finished_at)::int AS finished FROM _prisma_migrations');
+      expect(row).toEqual({ n: list.migrationDirectories.length, finished: list.migrationDirectories.length });
+    } finally {
+      await Promise.all([...first, ...again].map((d) => d.close()));
+      await fresh.drop();
+    }
+  });
+
   it.skipIf(onPostgres)('runs PGlite with small shared buffers', async () => {
     const [row] = await db.prisma.$queryRawUnsafe<{ shared_buffers: string }[]>('SHOW shared_buffers');
     expect(row?.shared_buffers).toBe(pgliteSharedBuffers);
