@@ -3,9 +3,8 @@
  * concurrent requests, double taps and redeliveries. They are applied one at a time in the
  * order LINE stamped them, each answered once with its own reply token, none lost or doubled.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { eventsFor, lineUserId, useHarness } from '../support/harness.ts';
 import { chatUser, shown } from '../support/chat.ts';
 import { onPostgres } from '../support/database.ts';
 import { copy } from '../../flows/booking/copy.ts';
@@ -13,14 +12,7 @@ import { answers, confirmedBookings, phoneRegisteredQuestion, repliesPerToken, s
 
 type Event = { replyToken: string; timestamp: number; webhookEventId: string };
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  h.line.assertNoRejections();
-  await h.close();
-});
+const h = useHarness();
 
 /** Builds events one second apart, as LINE would stamp a user typing quickly. */
 function burst(userId: string, make: (ev: ReturnType<typeof eventsFor>) => Event[]): Event[] {

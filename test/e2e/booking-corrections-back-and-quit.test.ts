@@ -3,22 +3,14 @@
  * summary with the new value), 「戻る」 one step back from every question, and 「やめる」 /
  * 「キャンセル」 at several steps (asking first once something was entered; keeping nothing).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { copy } from '../../flows/booking/copy.ts';
 import { answers, confirmedBookings, FIRST_DATE, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  h.line.assertNoRejections();
-  await h.close();
-});
+const h = useHarness();
 
 describe('correcting a field from the summary', () => {
   /** 修正する → the field's button; returns the question asked. */

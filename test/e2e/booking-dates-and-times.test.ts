@@ -4,9 +4,8 @@
  * while the user was looking at them. Clock: Saturday 2026-11-28 10:00 JST, so 12-01 is past
  * the deadline, 12-02 is the first bookable date and the horizon ends on 12-28.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { copy } from '../../flows/booking/copy.ts';
 import { book, FIRST_DATE, storedState, toDateQuestion } from './booking-steps.ts';
@@ -18,14 +17,7 @@ const LAST_PAGE = ['12月24日(木)', '12月25日(金)', '12月28日(月)'];
 const dateLabels = (u: Chat) => u.labels().filter((l) => /^\d+月\d+日/.test(l ?? ''));
 
 describe('choosing the date and the time', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   it('offers the bookable dates eight at a time, with 「もっと後の日」 and 「前の日程」 to page through them', async () => {
     const u = chatUser(h, 'paging');
@@ -120,15 +112,8 @@ describe('choosing the date and the time', () => {
 });
 
 describe('choices that became invalid while the user was looking at them', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    // One start time a day, so one booking fills a whole date.
-    h = await startHarness({ env: { SLOT_STARTS: '10:00,10:30' } });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  // One start time a day, so one booking fills a whole date.
+  const h = useHarness({ env: { SLOT_STARTS: '10:00,10:30' } });
 
   it('answers a tap on a time just taken by someone else with an explanation and the times still free', async () => {
     const slow = chatUser(h, 'slow-time');

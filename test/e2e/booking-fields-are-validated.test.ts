@@ -4,9 +4,8 @@
  * nothing stored for that field; the forgiving inputs (full-width digits, dash variants, +81)
  * are accepted and stored normalised.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { startHarness, useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { fieldErrorMessages, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import { copy } from '../../flows/booking/copy.ts';
@@ -14,14 +13,7 @@ import { answers, phoneRegisteredQuestion, storedState, toAttendantQuestion, toN
 import type { Chat } from './booking-steps.ts';
 
 describe('each booking field says what was wrong and asks again', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   /** Sends `text` and checks the re-prompt and that question, counter and draft are unchanged. */
   async function refused(u: Chat, text: string, expected: string, field: string) {

@@ -5,8 +5,8 @@
  * connection. Either way exactly `capacity` of them get the slot, the others are told and
  * offered what is still free, and no slot ever holds more seats than its capacity.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { onPostgres } from '../support/database.ts';
@@ -35,9 +35,8 @@ async function race(users: Chat[], slot: { date?: string; time: string }) {
 }
 
 describe('two users racing for the last place of a slot (capacity 1)', () => {
-  let h: Harness;
+  const h = useHarness();
   beforeAll(async () => {
-    h = await startHarness();
     if (onPostgres) {
       // A probe, in this test database only: a booking row that is created and then deleted is
       // a transaction that lost the seat after the other one claimed it, i.e. a real overlap.
@@ -46,10 +45,6 @@ describe('two users racing for the last place of a slot (capacity 1)', () => {
       await p.$executeRawUnsafe('CREATE FUNCTION race_probe_log() RETURNS trigger AS $$ BEGIN INSERT INTO race_probe VALUES (OLD.id); RETURN OLD; END $$ LANGUAGE plpgsql');
       await p.$executeRawUnsafe('CREATE TRIGGER race_probe AFTER DELETE ON bookings FOR EACH ROW EXECUTE FUNCTION race_probe_log()');
     }
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
   });
 
   it.each([
@@ -111,14 +106,7 @@ describe('two users racing for the last place of a slot (capacity 1)', () => {
 });
 
 describe('three users racing for a slot of capacity 2, the only slot of the day', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { SLOT_CAPACITY: '2', SLOT_STARTS: '10:00' } });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness({ env: { SLOT_CAPACITY: '2', SLOT_STARTS: '10:00' } });
 
   it('books two of them and sends the third back to the dates, where the full day is no longer offered', async () => {
     const users = [0, 1, 2].map((i) => chatUser(h, `race-cap2-${i}`));

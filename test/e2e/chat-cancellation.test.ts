@@ -2,21 +2,13 @@
  * Cancelling in the chat, where the office allows it (CHAT_CANCELLATION_ENABLED; off by default,
  * as the terms say cancellation is by phone).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { book } from './booking-steps.ts';
 
 describe('cancelling in the chat when the office allows it', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ now: '2026-11-28T10:00:00+09:00', env: { CHAT_CANCELLATION_ENABLED: 'true', CHAT_CANCELLATION_CUTOFF_HOURS: '24' } });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness({ now: '2026-11-28T10:00:00+09:00', env: { CHAT_CANCELLATION_ENABLED: 'true', CHAT_CANCELLATION_CUTOFF_HOURS: '24' } });
 
   it('cancels after a confirmation, frees the slot at once and withdraws the reminder', async () => {
     const u = chatUser(h, 'chat-cancel');

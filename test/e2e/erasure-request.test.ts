@@ -3,9 +3,8 @@
  * for staff and answers politely (upcoming bookings stay until cancelled by phone); staff carry
  * it out with eraseUserPersonalData; the chat keeps working for erased and kept bookings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { answers, book, toNameQuestion } from './booking-steps.ts';
 import { copy } from '../../flows/booking/copy.ts';
@@ -24,14 +23,7 @@ describe('recognising a request to erase one\'s data', () => {
 });
 
 describe('an erasure request in the chat', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   const user = (id: string) => h.service.db.prisma.lineUser.findUniqueOrThrow({ where: { id } });
 

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 
 describe('when the horizon reaches past the holiday data (2050)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ now: '2050-12-20T10:00:00+09:00' });
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness({ now: '2050-12-20T10:00:00+09:00', checkLine: 'never' });
 
   it('offers no date of 2051 and says why in the log', async () => {
     const u = chatUser(h, 'far-future');

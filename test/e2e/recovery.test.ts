@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, eventsFor, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness, eventsFor, lineUserId } from '../support/harness.ts';
 import { purgeProcessedEvents, recordEvent, recoverPendingEvents } from '../../src/events/line-events.ts';
 import type { LineEvent } from '../../src/events/line-events.ts';
 
 describe('events accepted but not yet applied when the process stopped', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness({ checkLine: 'never' });
 
   it('are applied by the recovery sweep, in order, exactly once', async () => {
     const user = lineUserId('recovery');

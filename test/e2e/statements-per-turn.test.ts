@@ -3,19 +3,12 @@
  * then the turn (restore, facts, transition, persist, reply recorded and marked sent). Each
  * statement is a round trip, and round trips were most of a turn's time on PostgreSQL (issue #13).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { eventsFor, lineUserId, useHarness } from '../support/harness.ts';
 
 const statements: string[] = [];
-let h: Harness;
 
-beforeAll(async () => {
-  h = await startHarness({ now: '2026-11-30T10:00:00+09:00', onQuery: (sql) => statements.push(sql) });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness({ now: '2026-11-30T10:00:00+09:00', onQuery: (sql) => statements.push(sql), checkLine: 'never' });
 
 async function post(events: object[]): Promise<void> {
   expect((await h.post(events)).status).toBe(200);

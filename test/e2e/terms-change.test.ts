@@ -3,9 +3,8 @@
 // changed and a link to its full text) from it; bookings already made stay as they were.
 // Also the public full-text page, and what it answers to hostile paths.
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser, shown } from '../support/chat.ts';
 import { book } from './booking-steps.ts';
 import { createTermsDraft } from '../../src/terms/versions.ts';
@@ -23,16 +22,9 @@ const change = {
 };
 
 describe('a terms change, from publication to the new consent', () => {
+  const h = useHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
   /** What the bot's last reply to a user showed (announcements arrive by multicast, not in replies). */
   const lastReply = (userId: string) => (h.line.deliveries.filter((d) => d.via === 'reply' && d.userId === userId).at(-1)?.messages ?? []).map(shown).join('\n');
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
 
   it('announces the change, asks for the old version until the effective date and for the new one from it, and leaves bookings untouched', async () => {
     const prisma = h.service.db.prisma;
@@ -101,13 +93,7 @@ describe('a terms change, from publication to the new consent', () => {
 });
 
 describe('the public full-text page', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness({ checkLine: 'never' });
 
   it('serves the full text of a published version as readable, printable Japanese HTML with strict headers', async () => {
     const res = await request(h.service.app).get('/terms/2023-11-01');

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, eventsFor, lineUserId } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness, eventsFor, lineUserId } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { handleLineEvent, processUserEvents } from '../../src/events/line-events.ts';
 import type { EventDeps, LineEvent } from '../../src/events/line-events.ts';
@@ -27,14 +27,7 @@ function flaky(h: Harness, times: number): EventDeps {
 }
 
 describe('an event that hits a transient database error', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   it('stays pending (no reply yet) and is applied once on the next attempt', async () => {
     const user = lineUserId('transient-once');

@@ -5,25 +5,15 @@
  * once the right key is back the user carries on where they were.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-import { createTestDatabase } from '../support/database.ts';
 import { copy } from '../../flows/booking/copy.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 
 describe('a conversation sealed under a key the service does not hold', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ database: await createTestDatabase({ persistent: true }) });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-    await h.database.drop();
-  });
+  const h = useHarness({ persistent: true });
 
   it('fails the turn with the apology, logs the key id without the data, keeps the conversation and resumes once the key is back', async () => {
     const prisma = () => h.service.db.prisma;

@@ -10,27 +10,24 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { createStaffConsole } from '../../src/staff/console.ts';
 import type { RouteInfo } from '../../src/staff/routes.ts';
 import { createStaffAccount, csrfFrom, signedInAgent, STAFF_PASSWORD } from '../support/staff-console.ts';
 import { issueApiToken, revokeApiToken, setAccountDisabled } from '../../src/staff/accounts.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', checkLine: 'never' });
 let routes: readonly RouteInfo[];
 let adminId: string;
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00' });
   const prisma = h.service.db.prisma;
   adminId = await createStaffAccount(prisma, 'admin1', 'admin', h.clock.now());
   await createStaffAccount(prisma, 'clerk1', 'staff', h.clock.now());
   const { dialogue, clock, logger } = h.service.deps;
   routes = createStaffConsole({ prisma, clock, logger, config: h.config, cipher: dialogue.cipher }).routes;
 });
-afterAll(async () => h?.close());
 
 const pages = () => routes.filter((r) => !r.path.startsWith('/staff/api/'));
 const api = () => routes.filter((r) => r.path.startsWith('/staff/api/'));

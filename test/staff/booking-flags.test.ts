@@ -4,15 +4,14 @@
  * changed, the user refused after no-shows or suspended for Art. 12 — and none on a booking that
  * needs nothing. Each flag is shown on its own booking's row only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startHarness, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { useHarness, lineUserId } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, signedInAgent } from '../support/staff-console.ts';
 import { issueApiToken } from '../../src/staff/accounts.ts';
 import { pushKinds } from '../../src/lifecycle/reminders.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', env: { DEFAULT_MEETING_URL: '' }, checkLine: 'never' });
 const ids: Record<string, string> = {};
 const DAY = '2026-12-08';
 const URL = 'https://teleoffice.example/room/flags';
@@ -58,7 +57,6 @@ const cases: { key: string; setup(userId: string, bookingId: string): Promise<vo
 const allLabels = cases.flatMap((c) => c.labels);
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00', env: { DEFAULT_MEETING_URL: '' } });
   await createStaffAccount(h.service.db.prisma, 'clerk1', 'staff', h.clock.now());
   const times = ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '13:00'];
   for (const [i, c] of cases.entries()) {
@@ -71,7 +69,6 @@ beforeAll(async () => {
     await c.setup(userId, ids[c.key] ?? '');
   }
 });
-afterAll(async () => h?.close());
 
 describe('flags of 予約一覧', () => {
   it('shows each flag on the row of the booking whose state raises it, and only there', async () => {

@@ -4,9 +4,8 @@
  * change would leave without a place listed — never cancelled. End to end with the chat: a closed
  * day, a changed capacity and a blocked time change what the bot offers at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { book, toDateQuestion } from '../e2e/booking-steps.ts';
 import { applyCalendarChange, bookingsNotFitting, calendarAfter, calendarEntriesFrom, CalendarChangeError, checkCalendarChange, loadOfficeCalendar } from '../../src/office-days.ts';
@@ -16,15 +15,8 @@ import { rescheduleBooking } from '../../src/lifecycle/operations.ts';
 const WED = '2026-12-02';
 
 describe('calendar changes', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    // Saturday 10:00: Wednesday 12-02 is the earliest bookable date.
-    h = await startHarness({ now: '2026-11-28T10:00:00+09:00' });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  // Saturday 10:00: Wednesday 12-02 is the earliest bookable date.
+  const h = useHarness({ now: '2026-11-28T10:00:00+09:00' });
   const prisma = () => h.service.db.prisma;
   const calendarNow = () => loadOfficeCalendar(prisma(), h.config, h.clock.now());
 

@@ -4,26 +4,23 @@
  * forms and the JSON API) kick it; reads and refused writes do not.
  */
 import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startHarness, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { useHarness, lineUserId } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, signedInAgent } from '../support/staff-console.ts';
 import { createStaffConsole } from '../../src/staff/console.ts';
 import { pushKinds } from '../../src/lifecycle/reminders.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', checkLine: 'never' });
 let app: express.Express;
 let kicks = 0;
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00' });
   await createStaffAccount(h.service.db.prisma, 'clerk1', 'staff', h.clock.now());
   const { prisma, clock, logger, dialogue } = h.service.deps;
   app = express();
   app.use('/staff', createStaffConsole({ prisma, clock, config: h.config, logger, cipher: dialogue.cipher, kickScheduler: () => (kicks += 1) }).router);
 });
-afterAll(async () => h?.close());
 beforeEach(() => {
   kicks = 0;
 });

@@ -9,22 +9,19 @@ import express from 'express';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHarness, lineUserId } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, csrfFrom, signedInAgent } from '../support/staff-console.ts';
 import { createStaffConsole } from '../../src/staff/console.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', checkLine: 'never' });
 let bookingId: string;
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00' });
   await createStaffAccount(h.service.db.prisma, 'clerk1', 'staff', h.clock.now());
   await createStaffAccount(h.service.db.prisma, 'locked1', 'staff', h.clock.now());
   bookingId = await addBookingFor(h.service, { userId: lineUserId('errors-a'), date: '2026-12-02', time: '10:00', name: '港北 花子' }, h.clock.now());
 });
-afterAll(async () => h?.close());
 
 /** The page is the console's Japanese error page with `sentence`, and nothing a clerk cannot use. */
 function expectJapanesePage(res: Response, status: number, sentence: string) {

@@ -8,24 +8,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { STAFF_PASSWORD, createStaffAccount, csrfFrom, signedInAgent } from '../support/staff-console.ts';
 import { projectRoot } from '../support/process.ts';
 import { onPostgres } from '../support/database.ts';
 import { purgeExpiredSessions } from '../../src/staff/sessions.ts';
 import { purgeOldSignInAttempts } from '../../src/staff/sign-in.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', checkLine: 'never' });
 const prisma = () => h.service.db.prisma;
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00' });
   await createStaffAccount(prisma(), 'admin1', 'admin', h.clock.now());
   await createStaffAccount(prisma(), 'clerk1', 'staff', h.clock.now());
 });
-afterAll(async () => h?.close());
 beforeEach(async () => {
   // Each test starts well after the previous one's attempts have aged out.
   h.clock.advanceMinutes(24 * 60);

@@ -2,9 +2,8 @@
 // users will see it, publication (audited) that starts the announcement, live progress, pause
 // and resume, an office notice to the users booked on one day; refusals in Japanese, never a 5xx.
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHarness, lineUserId } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, signedInAgent } from '../support/staff-console.ts';
 import { runAnnouncementsOnce, defaultSenderOptions } from '../../src/announcements/sender.ts';
 import { createLineMulticaster } from '../../src/announcements/multicast.ts';
@@ -12,7 +11,7 @@ import { createLineMulticaster } from '../../src/announcements/multicast.ts';
 const PUBLIC = 'https://line.example.jp';
 
 describe('the terms and announcement pages', () => {
-  let h: Harness;
+  const h = useHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
   let admin: Awaited<ReturnType<typeof signedInAgent>>;
   const send = () =>
     runAnnouncementsOnce(
@@ -22,17 +21,12 @@ describe('the terms and announcement pages', () => {
   const audit = (action: string) => h.service.db.prisma.staffAuditLog.findMany({ where: { action } });
 
   beforeAll(async () => {
-    h = await startHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
     await createStaffAccount(h.service.db.prisma, 'admin1', 'admin', h.clock.now());
     await createStaffAccount(h.service.db.prisma, 'clerk1', 'staff', h.clock.now());
     admin = await signedInAgent(h.service.app, 'admin1');
     for (let i = 0; i < 30; i += 1) await h.service.db.prisma.lineUser.create({ data: { id: lineUserId(`page-${i}`), followedAt: h.clock.now() } });
     await addBookingFor(h.service, { userId: lineUserId('page-0'), date: '2026-12-09', time: '10:00', name: '港北 花子' }, h.clock.now());
     await addBookingFor(h.service, { userId: lineUserId('page-1'), date: '2026-12-10', time: '10:00', name: '港北 次郎' }, h.clock.now());
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
   });
 
   it('creates a draft with the whole terms text, previews it as users will see it, publishes it and shows the announcement reach 100 %', async () => {

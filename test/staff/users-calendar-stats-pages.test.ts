@@ -5,32 +5,26 @@
  * bad input answered with a Japanese page (4xx), never a 500. No name, number or phone reaches
  * the audit log or the service log.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, signedInAgent } from '../support/staff-console.ts';
 import { chatUser } from '../support/chat.ts';
 import { book, toDateQuestion } from '../e2e/booking-steps.ts';
 import { refreshSearchHashes } from '../../src/staff/users/search.ts';
 
-let h: Harness;
+// Saturday 10:00: Wednesday 12-02 is the earliest bookable date.
+const h = useHarness({ now: '2026-11-28T10:00:00+09:00', checkLine: 'after each' });
 let clerk: Awaited<ReturnType<typeof signedInAgent>>;
 let admin: Awaited<ReturnType<typeof signedInAgent>>;
 const prisma = () => h.service.db.prisma;
 
 beforeAll(async () => {
-  // Saturday 10:00: Wednesday 12-02 is the earliest bookable date.
-  h = await startHarness({ now: '2026-11-28T10:00:00+09:00' });
   await createStaffAccount(prisma(), 'clerk1', 'staff', h.clock.now());
   await createStaffAccount(prisma(), 'admin1', 'admin', h.clock.now());
 });
-afterAll(async () => h?.close());
 beforeEach(async () => {
   clerk = await signedInAgent(h.service.app, 'clerk1');
   admin = await signedInAgent(h.service.app, 'admin1');
-});
-afterEach(() => {
-  h.line.assertNoRejections();
 });
 
 type Agent = typeof clerk;

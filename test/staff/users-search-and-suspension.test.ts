@@ -5,9 +5,8 @@
  * through signed webhooks, the real LINE SDK and the fake LINE API.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, FIELD_KEY } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness, FIELD_KEY } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { book, toSummary } from '../e2e/booking-steps.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
@@ -47,14 +46,7 @@ describe('normalising names and numbers for the keyed hash', () => {
 });
 
 describe('finding users and suspending them', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ now: '2026-11-28T10:00:00+09:00' });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness({ now: '2026-11-28T10:00:00+09:00' });
   const prisma = () => h.service.db.prisma;
   const hasher = () => createSearchHasher(h.service.deps.dialogue.cipher);
 

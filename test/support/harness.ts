@@ -6,12 +6,14 @@
 import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import request from 'supertest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService } from '../../src/service.ts';
 import type { Service } from '../../src/service.ts';
+import type { SchedulerDeps } from '../../src/lifecycle/outbox.ts';
 import { startFakeLineApi, lineUserId } from './fake-line-api.ts';
 import type { FakeLineApi } from './fake-line-api.ts';
 import { createTestDatabase } from './database.ts';
@@ -27,6 +29,34 @@ export const FIELD_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function sign(body: string, secret = CHANNEL_SECRET): string {
   return createHmac('sha256', secret).update(body).digest('base64');
+}
+
+/** The bot's user ID, as LINE names it in every webhook body (the service does not check it). */
+export const BOT_DESTINATION = 'Uffffffffffffffffffffffffffffffff';
+
+/** A webhook body carrying `events`, as LINE sends it. */
+export function webhookBody(events: object[]): string {
+  return JSON.stringify({ destination: BOT_DESTINATION, events });
+}
+
+/**
+ * Posts `body` to the service's /webhook as LINE does, signed with the channel secret; answered
+ * as soon as the service answers, while the events may still be applying (see Harness.settle).
+ * `signature` replaces the correct one, for the tests of bad signatures.
+ */
+export function postSigned(app: Service['app'], body: string, signature = sign(body)): request.Test {
+  return request(app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', signature).send(body);
+}
+
+/** fetch() options that post `body` to a running service's /webhook, signed as LINE signs it. */
+export function signedWebhookInit(body: string): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body) }, body };
+}
+
+/** What the scheduler's pass (runSchedulerOnce) needs, taken from the harness's running service. */
+export function schedulerDepsOf(h: Harness): SchedulerDeps {
+  const { prisma, clock, messenger, logger, dialogue } = h.service.deps;
+  return { prisma, clock, messenger, logger, config: h.config, sealer: dialogue.sealer };
 }
 
 export interface Harness {
@@ -51,12 +81,15 @@ export interface HarnessOptions {
   now?: string;
   /** Told of every SQL statement the service's Prisma client sends (counting round trips). */
   onQuery?: (sql: string) => void;
+  /** A database the caller created and drops; by default the harness creates its own and drops it at close(). */
   database?: TestDatabase;
+  /** The harness's own database kept on disk (PGlite in a temp directory), so it survives restart(). */
+  persistent?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const line = await startFakeLineApi({ channelAccessToken: CHANNEL_TOKEN });
-  const database = options.database ?? (await createTestDatabase());
+  const database = options.database ?? (await createTestDatabase({ persistent: options.persistent ?? false }));
   const clock = new ManualClock(options.now ?? '2026-11-28T10:00:00+09:00');
   // PGlite in memory does not survive a restart; a restartable harness uses a temp directory.
   const config = loadConfig({
@@ -100,12 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       while (pending.size > 0) await Promise.all([...pending]);
     },
     async post(events) {
-      const body = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events });
-      const res = await request(harness.service.app)
-        .post('/webhook')
-        .set('content-type', 'application/json')
-        .set('x-line-signature', sign(body))
-        .send(body);
+      const res = await postSigned(harness.service.app, webhookBody(events));
       await harness.settle();
       return res;
     },
@@ -122,6 +150,47 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+export interface UseHarnessOptions extends HarnessOptions {
+  /** When to check that the fake LINE API refused nothing the service sent: after all the tests (the default), after each one, or never. */
+  checkLine?: 'after all' | 'after each' | 'never';
+  /** Statuses LINE may have answered without failing that check (the tests that provoke them). */
+  allowRejections?: readonly number[];
+}
+
+/**
+ * The harness of the enclosing describe block (or file): started before its tests, checked
+ * (see checkLine) and closed after them. The object returned stands for that harness in hooks
+ * and tests; it may not be used while the tests are being collected.
+ */
+export function useHarness(options: UseHarnessOptions = {}): Harness {
+  const { checkLine = 'after all', allowRejections = [], ...harnessOptions } = options;
+  let started: Harness | undefined;
+  const check = (h: Harness) => h.line.assertNoRejections({ allow: allowRejections });
+  beforeAll(async () => {
+    started = await startHarness(harnessOptions);
+  });
+  if (checkLine === 'after each') afterEach(() => check(current()));
+  afterAll(async () => {
+    const h = started;
+    started = undefined;
+    if (!h) return;
+    try {
+      if (checkLine === 'after all') check(h);
+    } finally {
+      await h.close();
+    }
+  });
+  const current = (): Harness => {
+    if (!started) throw new Error('useHarness: the harness runs only between its beforeAll and afterAll');
+    return started;
+  };
+  return new Proxy({} as Harness, {
+    get: (_target, key): unknown => Reflect.get(current(), key),
+    set: (_target, key, value) => Reflect.set(current(), key, value),
+    has: (_target, key) => Reflect.has(current(), key),
+  });
 }
 
 /** Builders for webhook events as LINE sends them; each gets a fresh id and reply token. */
