@@ -4,30 +4,22 @@
  * with bounded concurrency, each user answered exactly once; a user who sends many messages
  * cannot hold up the others. The same file runs on PostgreSQL with 1,000 followers.
  */
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, sign, startHarness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { eventsFor, lineUserId, postSigned, useHarness, webhookBody } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { onPostgres } from '../support/database.ts';
 
 const followers = onPostgres ? 1_000 : 200;
 
 async function postWithoutWaiting(h: Harness, events: object[]) {
-  const body = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events });
+  const body = webhookBody(events);
   const started = performance.now();
-  const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+  const res = await postSigned(h.service.app, body);
   return { res, ms: performance.now() - started };
 }
 
 describe('a burst of followers in one webhook body', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   it(`records ${followers} follow events, answers 200, and greets every one of them exactly once`, async () => {
     const users = Array.from({ length: followers }, (_, i) => lineUserId(`burst-follower-${i}`));

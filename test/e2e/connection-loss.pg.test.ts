@@ -7,9 +7,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
+import { schedulerDepsOf, useHarness } from '../support/harness.ts';
 import { runSchedulerOnce } from '../../src/lifecycle/outbox.ts';
-import type { Harness } from '../support/harness.ts';
 import { onPostgres, testDatabaseUrl } from '../support/database.ts';
 import { chatUser } from '../support/chat.ts';
 import { answers, storedState, toDateQuestion } from './booking-steps.ts';
@@ -17,15 +16,13 @@ import { answers, storedState, toDateQuestion } from './booking-steps.ts';
 const users = 8;
 
 describe.runIf(onPostgres)('connections dropped by the database under load', () => {
-  let h: Harness;
+  const h = useHarness();
   let admin: pg.Client;
   let redelivered = 0;
   beforeAll(async () => {
-    h = await startHarness();
     // Replies handed to the outbox (a reply token refused after a retry) are pushed at once, as
     // the service's scheduler would; and a webhook answered 503 is delivered again, as LINE does.
     const post = h.post.bind(h);
-    const d = h.service.deps;
     h.post = async (events) => {
       let res = await post(events);
       for (let i = 0; i < 20 && res.status === 503; i++) {
@@ -34,7 +31,7 @@ describe.runIf(onPostgres)('connections dropped by the database under load', () 
       }
       for (let i = 0; i < 20; i++) {
         try {
-          await runSchedulerOnce({ prisma: d.prisma, clock: d.clock, messenger: d.messenger, logger: d.logger, config: h.config, sealer: d.dialogue.sealer });
+          await runSchedulerOnce(schedulerDepsOf(h));
           break;
         } catch {
           // the scheduler's own connection was terminated: run it again
@@ -46,9 +43,7 @@ describe.runIf(onPostgres)('connections dropped by the database under load', () 
     await admin.connect();
   });
   afterAll(async () => {
-    h.line.assertNoRejections();
     await admin.end();
-    await h.close();
   });
 
   it(`completes ${users} conversations while the service's connections are terminated every 250–500 ms`, async () => {

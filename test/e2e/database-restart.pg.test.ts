@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, sign, startHarness } from '../support/harness.ts';
+import { eventsFor, lineUserId, postSigned, startHarness, webhookBody } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { onPostgres } from '../support/database.ts';
 import { freePort } from '../support/process.ts';
@@ -51,8 +51,7 @@ describe.runIf(canRun)('a database that stops and starts again', () => {
   it('reports the database down, answers 503 while it is, and applies every accepted event once it is back', async () => {
     const users = Array.from({ length: 40 }, (_, i) => lineUserId(`restart-${i}`));
     const events = users.map((u) => eventsFor(h.line, u, h.clock).follow());
-    const body = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events });
-    const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+    const res = await postSigned(h.service.app, webhookBody(events));
     expect(res.status).toBe(200);
     // The database stops while those events are being applied.
     stopCluster();
@@ -60,13 +59,13 @@ describe.runIf(canRun)('a database that stops and starts again', () => {
     expect((await request(h.service.app).get('/healthz')).status).toBe(503);
     const late = lineUserId('restart-late');
     const lateFollow = eventsFor(h.line, late, h.clock).follow();
-    const lateBody = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events: [lateFollow] });
-    const refused = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(lateBody)).send(lateBody);
+    const lateBody = webhookBody([lateFollow]);
+    const refused = await postSigned(h.service.app, lateBody);
     expect(refused.status).toBe(503);
     await new Promise((r) => setTimeout(r, 2_000));
     startCluster();
     // LINE delivers the refused request again.
-    const redelivered = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(lateBody)).send(lateBody);
+    const redelivered = await postSigned(h.service.app, lateBody);
     expect(redelivered.status).toBe(200);
     await h.settle();
     expect((await request(h.service.app).get('/healthz')).status).toBe(200);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
-import { CHANNEL_SECRET, CHANNEL_TOKEN, sign } from '../support/harness.ts';
+import { CHANNEL_SECRET, CHANNEL_TOKEN, signedWebhookInit, webhookBody } from '../support/harness.ts';
 import { freePort, spawnEntry } from '../support/process.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 import { openMigratedDatabase } from '../../src/db/client.ts';
@@ -63,8 +63,7 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
       }
       await body(async (event) => {
         const seen = line.messagesTo(user).length;
-        const payload = JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events: [event] });
-        const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(payload) }, body: payload });
+        const res = await fetch(`${base}/webhook`, signedWebhookInit(webhookBody([event])));
         expect(res.status).toBe(200);
         for (let i = 0; i < 400 && line.messagesTo(user).length === seen; i++) await new Promise((r) => setTimeout(r, 50));
       });

@@ -4,26 +4,19 @@
  * the process dies between commit and reply, they arrive as a push through the outbox, under a
  * retry key stored with them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventsFor, lineUserId, schedulerDepsOf, useHarness } from '../support/harness.ts';
 import { applyNextEvent, handleLineEvent, recordEvent, recoverUnsentReplies } from '../../src/events/line-events.ts';
 import type { EventDeps, LineEvent } from '../../src/events/line-events.ts';
 import { runSchedulerOnce } from '../../src/lifecycle/outbox.ts';
 import type { SchedulerDeps } from '../../src/lifecycle/outbox.ts';
 
 describe('replies that cannot be lost', () => {
-  let h: Harness;
+  // 400s for expired reply tokens and 409s for accepted retry keys are the point of these tests.
+  const h = useHarness({ allowRejections: [400, 409] });
   let scheduler: SchedulerDeps;
-  beforeAll(async () => {
-    h = await startHarness();
-    const d = h.service.deps;
-    scheduler = { prisma: d.prisma, clock: d.clock, messenger: d.messenger, logger: d.logger, config: h.config, sealer: d.dialogue.sealer };
-  });
-  afterAll(async () => {
-    // 400s for expired reply tokens and 409s for accepted retry keys are the point of these tests.
-    h.line.assertNoRejections({ allow: [400, 409] });
-    await h.close();
+  beforeAll(() => {
+    scheduler = schedulerDepsOf(h);
   });
 
   it('pushes the answer, once, when LINE refuses the reply token (it expired while the event waited)', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
-import { CHANNEL_SECRET, CHANNEL_TOKEN, sign } from '../support/harness.ts';
+import { CHANNEL_SECRET, CHANNEL_TOKEN, signedWebhookInit, webhookBody } from '../support/harness.ts';
 import { freePort, spawnEntry } from '../support/process.ts';
 
 const run = (env: Record<string, string>) => spawnEntry('src/main.ts', env);
@@ -43,11 +43,9 @@ describe('the server process', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       const user = lineUserId('process');
-      const body = JSON.stringify({
-        destination: 'Uffffffffffffffffffffffffffffffff',
-        events: [{ type: 'follow', mode: 'active', timestamp: Date.now(), source: { type: 'user', userId: user }, webhookEventId: '01PROCESSFOLLOW00000000000', deliveryContext: { isRedelivery: false }, replyToken: line.issueReplyToken(user), follow: { isUnblocked: false } }],
-      });
-      const res = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body) }, body });
+      const body = webhookBody([{ type: 'follow', mode: 'active', timestamp: Date.now(), source: { type: 'user', userId: user }, webhookEventId: '01PROCESSFOLLOW00000000000', deliveryContext: { isRedelivery: false }, replyToken: line.issueReplyToken(user), follow: { isUnblocked: false } },
+      ]);
+      const res = await fetch(`${base}/webhook`, signedWebhookInit(body));
       expect(res.status).toBe(200);
       for (let i = 0; i < 100 && line.messagesTo(user).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(line.messagesTo(user).map((m) => m.type)).toEqual(['text', 'flex']);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLineApi, lineUserId } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
-import { CHANNEL_SECRET, CHANNEL_TOKEN, FIELD_KEY, sign } from '../support/harness.ts';
+import { CHANNEL_SECRET, CHANNEL_TOKEN, FIELD_KEY, signedWebhookInit, webhookBody } from '../support/harness.ts';
 import { freePort, spawnEntry } from '../support/process.ts';
 
 const followers = 20;
@@ -59,7 +59,7 @@ describe('stopping the server while it applies events', () => {
       replyToken: line.issueReplyToken(user),
       follow: { isUnblocked: false },
     }));
-    return { users, body: JSON.stringify({ destination: 'Uffffffffffffffffffffffffffffffff', events }) };
+    return { users, body: webhookBody(events) };
   }
 
   async function allGreeted(users: string[], timeoutMs: number) {
@@ -70,7 +70,7 @@ describe('stopping the server while it applies events', () => {
   it('SIGTERM: exits 0 after finishing the events in flight; the next start applies the rest; each follower greeted once', async () => {
     const { users, body } = burst('term');
     const first = await start();
-    const res = await fetch(`${first.base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body) }, body });
+    const res = await fetch(`${first.base}/webhook`, signedWebhookInit(body));
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 150));
     const stopAsked = Date.now();
@@ -95,7 +95,7 @@ describe('stopping the server while it applies events', () => {
   it('SIGKILL mid-burst: the next start applies every accepted event; no follower is greeted twice', async () => {
     const { users, body } = burst('kill');
     const first = await start();
-    const res = await fetch(`${first.base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': sign(body) }, body });
+    const res = await fetch(`${first.base}/webhook`, signedWebhookInit(body));
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     first.proc.child.kill('SIGKILL');

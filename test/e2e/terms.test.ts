@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startHarness, eventsFor, lineUserId, sign } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { startHarness, useHarness, eventsFor, lineUserId, postSigned, sign } from '../support/harness.ts';
 
 const texts = (messages: Array<{ type: string; text?: string; altText?: string }>) =>
   messages.map((m) => (m.type === 'text' ? m.text : m.type === 'flex' ? m.altText : m.type)).join('\n');
 
 describe('a new friend and the terms', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   it('greets a new friend with the terms summary and buttons to agree, decline or read the full text', async () => {
     const user = lineUserId('follow');
@@ -123,13 +114,7 @@ describe('a new friend and the terms', () => {
 });
 
 describe('the webhook endpoint', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness({ checkLine: 'never' });
 
   const storedEvents = () => h.service.db.prisma.webhookEvent.count();
 
@@ -143,9 +128,9 @@ describe('the webhook endpoint', () => {
     const body = JSON.stringify({ events: [eventsFor(h.line, lineUserId('sig'), h.clock).follow()] });
     const missing = await request(h.service.app).post('/webhook').set('content-type', 'application/json').send(body);
     expect(missing.status).toBe(401);
-    const wrong = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body, 'other-secret')).send(body);
+    const wrong = await postSigned(h.service.app, body, sign(body, 'other-secret'));
     expect(wrong.status).toBe(401);
-    const tampered = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body.replace('follow', 'folloW'));
+    const tampered = await postSigned(h.service.app, body.replace('follow', 'folloW'), sign(body));
     expect(tampered.status).toBe(401);
     await h.settle();
     expect(await storedEvents()).toBe(before);
@@ -154,7 +139,7 @@ describe('the webhook endpoint', () => {
 
   it('answers malformed JSON or a body that is not a webhook with 400', async () => {
     for (const body of ['{"events": [', 'null', '{"events": "x"}', '[]']) {
-      const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+      const res = await postSigned(h.service.app, body);
       expect(res.status, body).toBe(400);
     }
   });
@@ -164,14 +149,14 @@ describe('the webhook endpoint', () => {
     // would fail the same way); a body of nothing but odd events is answered 200 and skipped.
     const before = await storedEvents();
     const body = '{"destination":"Uffffffffffffffffffffffffffffffff","events":[{"type":"message"}]}';
-    const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+    const res = await postSigned(h.service.app, body);
     expect(res.status).toBe(200);
     expect(await storedEvents()).toBe(before);
   });
 
   it('answers a body over the limit with 413', async () => {
     const body = JSON.stringify({ events: [], padding: 'x'.repeat(1_100_000) });
-    const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+    const res = await postSigned(h.service.app, body);
     expect(res.status).toBe(413);
   });
 
@@ -230,8 +215,7 @@ describe('the webhook endpoint', () => {
 
 describe('restarts and flow versions', () => {
   it('continues the conversation after a restart between two messages', async () => {
-    const database = await createTestDatabase({ persistent: true });
-    const h = await startHarness({ database });
+    const h = await startHarness({ persistent: true });
     try {
       const user = lineUserId('restart');
       const ev = eventsFor(h.line, user, h.clock);
@@ -241,7 +225,6 @@ describe('restarts and flow versions', () => {
       expect(await h.service.db.prisma.consent.count({ where: { userId: user } })).toBe(1);
     } finally {
       await h.close();
-      await database.drop();
     }
   });
 

@@ -5,28 +5,18 @@
  * JSON from a fuzzer.
  */
 import fc from 'fast-check';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, lineUserId, sign, startHarness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { BOT_DESTINATION, eventsFor, lineUserId, postSigned, useHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 
-const destination = 'Uffffffffffffffffffffffffffffffff';
-
 async function postRaw(h: Harness, body: string) {
-  const res = await request(h.service.app).post('/webhook').set('content-type', 'application/json').set('x-line-signature', sign(body)).send(body);
+  const res = await postSigned(h.service.app, body);
   await h.settle();
   return res;
 }
 
 describe('hostile webhook input', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  const h = useHarness();
 
   it('answers a text with the six typed characters \\u0000 like any other text, and keeps the other events of the body', async () => {
     const typed = lineUserId('typed-escape');
@@ -73,7 +63,7 @@ describe('hostile webhook input', () => {
       42,
     ];
     // Written as text: JSON.stringify itself cannot nest 5,000 arrays.
-    const body = JSON.stringify({ destination, events: [...odd, good] }).replace('"DEEP"', `${'['.repeat(5_000)}"bottom"${']'.repeat(5_000)}`);
+    const body = JSON.stringify({ destination: BOT_DESTINATION, events: [...odd, good] }).replace('"DEEP"', `${'['.repeat(5_000)}"bottom"${']'.repeat(5_000)}`);
     const res = await postRaw(h, body);
     expect(res.status).toBe(200);
     const rows = await h.service.db.prisma.webhookEvent.findMany({ where: { userId: user } });
@@ -127,7 +117,7 @@ describe('hostile webhook input', () => {
           events.push(e);
           expected.push(e.webhookEventId);
         }
-        const body = JSON.stringify(withDestination ? { destination, events } : { events });
+        const body = JSON.stringify(withDestination ? { destination: BOT_DESTINATION, events } : { events });
         const res = await postRaw(h, body);
         bodies += 1;
         expect(res.status).toBe(200);

@@ -5,15 +5,13 @@
  * and hostile input answered with 4xx, never 500. No personal value reaches the audit log or the
  * service log.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, lineUserId } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { schedulerDepsOf, useHarness, lineUserId } from '../support/harness.ts';
 import { addBookingFor, createStaffAccount, signedInAgent } from '../support/staff-console.ts';
 import { runSchedulerOnce } from '../../src/lifecycle/outbox.ts';
-import type { SchedulerDeps } from '../../src/lifecycle/outbox.ts';
 import { csvLine } from '../../src/staff/csv.ts';
 
-let h: Harness;
+const h = useHarness({ now: '2026-12-01T09:00:00+09:00', checkLine: 'after each' });
 let clerk: Awaited<ReturnType<typeof signedInAgent>>;
 const prisma = () => h.service.db.prisma;
 const NAME = '港北 花子';
@@ -22,22 +20,13 @@ const PHONE = '090-2468-1357';
 const TOPIC = '介護職への転職について相談したい';
 
 beforeAll(async () => {
-  h = await startHarness({ now: '2026-12-01T09:00:00+09:00' });
   await createStaffAccount(prisma(), 'clerk1', 'staff', h.clock.now());
 });
-afterAll(async () => h?.close());
 beforeEach(async () => {
   h.clock.set('2026-12-01T09:00:00+09:00');
   clerk = await signedInAgent(h.service.app, 'clerk1');
 });
-afterEach(() => {
-  h.line.assertNoRejections();
-});
 
-function schedulerDeps(): SchedulerDeps {
-  const { prisma: p, clock, messenger, logger, dialogue } = h.service.deps;
-  return { prisma: p, clock, messenger, logger, config: h.config, sealer: dialogue.sealer };
-}
 
 async function book(seed: string, date: string, time: string, extra: Partial<Parameters<typeof addBookingFor>[1]> = {}) {
   const userId = lineUserId(seed);
@@ -181,7 +170,7 @@ describe('予約詳細', () => {
     const [ok] = await flashAfter(await post(`/staff/bookings/${late.id}/outcome`, { outcome: 'no-show' }));
     expect(ok).toBe('success');
     expect((await prisma().booking.findUniqueOrThrow({ where: { id: late.id } })).status).toBe('no_show');
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     expect(h.line.textsTo(late.userId).some((t) => t.includes('キャンセル扱い'))).toBe(true);
 
     const came = await book('attended', '2026-12-01', '11:00');
@@ -210,7 +199,7 @@ describe('予約詳細', () => {
         [byOffice.id, 'cancelled', 'office', null],
       ]),
     );
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     const userText = h.line.textsTo(byUser.userId).join('\n');
     const officeText = h.line.textsTo(byOffice.userId).join('\n');
     expect(userText).toContain('キャンセルしました');
@@ -245,7 +234,7 @@ describe('予約詳細', () => {
     const reminder = moved.pushes.find((p) => p.kind === 'day-before-reminder');
     expect(reminder?.dueAt.toISOString()).toBe(new Date('2026-12-07T10:00:00+09:00').toISOString());
     expect(await prisma().slotSeat.count({ where: { date: '2026-12-03', startTime: '10:00' } })).toBe(0);
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     const texts = h.line.textsTo(moving.userId);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('2026年12月8日(火) 13:30〜14:00');
@@ -260,11 +249,11 @@ describe('予約詳細', () => {
   it('sends a reminder again for the new date when the old one had gone out', async () => {
     const { id, userId } = await book('move-after-reminder', '2026-12-02', '10:00', { meetingUrl: 'https://teleoffice.example/r/m' });
     await at('2026-12-01T10:00:00+09:00');
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     expect(h.line.textsTo(userId).filter((t) => t.includes('■参加用URL'))).toHaveLength(1);
     await flashAfter(await post(`/staff/bookings/${id}/reschedule`, { slot: '2026-12-09T10:00' }));
     h.clock.set('2026-12-08T10:00:00+09:00');
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     const reminders = h.line.textsTo(userId).filter((t) => t.includes('■参加用URL'));
     expect(reminders).toHaveLength(2);
     expect(reminders[1]).toContain('2026年12月9日(水) 10:00');
@@ -290,7 +279,7 @@ describe('予約詳細', () => {
     expect((await flashAfter(await post(`/staff/bookings/${id}/message/preview`, { message: '   ' })))[0]).toBe('error');
     expect((await flashAfter(await post(`/staff/bookings/${id}/message/preview`, { message: 'あ'.repeat(501) })))[0]).toBe('error');
     expect((await flashAfter(await post(`/staff/bookings/${id}/message`, { message: text })))[0]).toBe('success');
-    await runSchedulerOnce(schedulerDeps());
+    await runSchedulerOnce(schedulerDepsOf(h));
     const sent = h.line.textsTo(userId);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain(text);
