@@ -3,25 +3,17 @@
  * 「予約確認」 and 「キャンセルしたい」, FAQ answers mid-flow and when idle, stickers, images,
  * location and audio at a question, and the default 30-minute expiry.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsFor, startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventsFor, useHarness } from '../support/harness.ts';
 import { chatUser, shown } from '../support/chat.ts';
 import { copy } from '../../flows/booking/copy.ts';
-import { answers, book, confirmedBookings, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
+import { answerEligibility, answerFields, answers, book, confirmedBookings, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 
 const OFFICE_PHONE = '045-474-1221';
 const WHEN = '2026年12月2日(水) 10:00〜10:30';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  h.line.assertNoRejections();
-  await h.close();
-});
+const h = useHarness();
 
 describe('a user who already has a booking', () => {
   let u: Chat;
@@ -33,15 +25,8 @@ describe('a user who already has a booking', () => {
     await u.say('予約確認');
     expect(u.last).toBe(copy.noBookings);
     await u.say('予約');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('確認しました');
-    await u.say(answers.name);
-    await u.say(answers.number);
-    await u.say(answers.phone);
-    await u.tap('はい、同じです');
-    await u.say(answers.topic);
+    await answerEligibility(u);
+    await answerFields(u);
     await u.tap('なし');
     await u.tap('12月2日(水)');
     await u.tap('10:00');

@@ -3,29 +3,16 @@
  * buttons tapped from an earlier question or an old conversation, and the service restarting
  * in the middle of a conversation (on a database that survives the restart).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
-import { createTestDatabase } from '../support/database.ts';
-import type { TestDatabase } from '../support/database.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { copy } from '../../flows/booking/copy.ts';
-import { answers, confirmedBookings, FIRST_DATE, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
+import { answerEligibility, answerFields, answers, confirmedBookings, FIRST_DATE, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 
 const START = '2026-11-28T10:00:00+09:00';
 const expired = copy.expired.replace('{minutes}', '10');
 
-let h: Harness;
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase({ persistent: true });
-  h = await startHarness({ database, now: START, env: { CONVERSATION_IDLE_MINUTES: '10' } });
-});
-afterAll(async () => {
-  h.line.assertNoRejections();
-  await h.close();
-  await database.drop();
-});
+const h = useHarness({ persistent: true, now: START, env: { CONVERSATION_IDLE_MINUTES: '10' } });
 beforeEach(() => {
   h.clock.set(START);
 });
@@ -102,10 +89,7 @@ describe('stale buttons', () => {
     await u.follow();
     await u.tap('同意する');
     const registeredYes = u.dataOf('はい');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('確認しました');
+    await answerEligibility(u);
     await u.say(answers.name);
     await u.say(answers.number);
     const before = await storedState(h, u.userId);
@@ -134,15 +118,8 @@ describe('stale buttons', () => {
     await u.say('はい');
     // A new conversation reaches the time question again, for another date.
     await u.say('予約');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('はい');
-    await u.tap('確認しました');
-    await u.say(answers.name);
-    await u.say(answers.number);
-    await u.say(answers.phone);
-    await u.tap('はい、同じです');
-    await u.say(answers.topic);
+    await answerEligibility(u);
+    await answerFields(u);
     await u.tap('なし');
     await u.tap('12月3日(木)');
     await u.postback(oldTime);

@@ -21,24 +21,34 @@ export const answers = {
   topic: '事務職の求人を探したい',
 } as const;
 
-/** Follows, agrees to the terms and answers the eligibility questions and the checklist. */
-export async function toNameQuestion(u: Chat): Promise<void> {
-  await u.follow();
-  await u.tap('同意する');
+/** At the first eligibility question (after agreeing, or after 「予約」 once agreed): yes to all three and the checklist, up to the name question. */
+export async function answerEligibility(u: Chat): Promise<void> {
   await u.tap('はい');
   await u.tap('はい');
   await u.tap('はい');
   await u.tap('確認しました');
 }
 
-/** … then the four fields (phone unchanged) up to the attendant question. */
-export async function toAttendantQuestion(u: Chat, name: string = answers.name): Promise<void> {
-  await toNameQuestion(u);
+/** At the name question: the four fields (phone unchanged), up to the attendant question. */
+export async function answerFields(u: Chat, name: string = answers.name): Promise<void> {
   await u.say(name);
   await u.say(answers.number);
   await u.say(answers.phone);
   await u.tap('はい、同じです');
   await u.say(answers.topic);
+}
+
+/** Follows, agrees to the terms and answers the eligibility questions and the checklist. */
+export async function toNameQuestion(u: Chat): Promise<void> {
+  await u.follow();
+  await u.tap('同意する');
+  await answerEligibility(u);
+}
+
+/** … then the four fields (phone unchanged) up to the attendant question. */
+export async function toAttendantQuestion(u: Chat, name: string = answers.name): Promise<void> {
+  await toNameQuestion(u);
+  await answerFields(u, name);
 }
 
 /** … then no attendant, up to the date question. */

@@ -1,28 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from '../support/harness.ts';
-import type { Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-
-/** Follows, agrees to the terms and answers the eligibility questions and checklist. */
-async function toNameQuestion(u: ReturnType<typeof chatUser>) {
-  await u.follow();
-  await u.tap('同意する');
-  await u.tap('はい');
-  await u.tap('はい');
-  await u.tap('はい');
-  await u.tap('確認しました');
-}
+import { toNameQuestion } from './booking-steps.ts';
 
 describe('booking a consultation in the chat', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    // Saturday 2026-11-28 10:00 JST: the earliest bookable date is Wednesday 12-02.
-    h = await startHarness({ now: '2026-11-28T10:00:00+09:00' });
-  });
-  afterAll(async () => {
-    h.line.assertNoRejections();
-    await h.close();
-  });
+  // Saturday 2026-11-28 10:00 JST: the earliest bookable date is Wednesday 12-02.
+  const h = useHarness({ now: '2026-11-28T10:00:00+09:00' });
 
   it('books a consultation from follow to confirmation with tapped and typed answers', async () => {
     const u = chatUser(h, 'happy');
