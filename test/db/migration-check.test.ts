@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, openMigratedDatabase, pgliteSharedBuffers } from '../../src/db/client.ts';
 import type { Database } from '../../src/db/client.ts';
-import { loadMigrationList, migrationChecksum, migrationsUpToDate } from '../../src/db/migrate.ts';
+import { loadMigrationList, MigrationError, migrationChecksum, migrationsUpToDate } from '../../src/db/migrate.ts';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import { createTestDatabase, onPostgres } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -123,6 +123,29 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
     } finally {
       await Promise.all([...first, ...again].map((d) => d.close()));
       await fresh.drop();
+    }
+  });
+
+  it('refuses to start on a database with a failed migration, with the engine\'s reason', async () => {
+    const other = await createTestDatabase({ persistent: true });
+    const options = { databaseUrl: other.databaseUrl, dataDir: other.dataDir };
+    try {
+      const migrated = await openMigratedDatabase(options);
+      await migrated.prisma.$executeRawUnsafe(
+        `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count) VALUES ('failed', 'x', '29991231000000_broken', now(), 0)`,
+      );
+      await migrated.close();
+      const error: unknown = await openMigratedDatabase(options).then(
+        async (db) => {
+          await db.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toContain('29991231000000_broken');
+    } finally {
+      await other.drop();
     }
   });
 
