@@ -2,9 +2,10 @@
 // (src/db/pglite-template.ts), once per installed PGlite version. A failure only costs speed:
 // without the template a new database runs initdb itself, so `npm install` goes on.
 import { performance } from 'node:perf_hooks';
-import { createPgliteTemplate, pgliteTemplateDir } from '../src/db/pglite-template.ts';
 
 try {
+  // Imported inside the try: a Node without TypeScript support fails here, and install goes on.
+  const { createPgliteTemplate, pgliteTemplateDir } = await import('../src/db/pglite-template.ts');
   const dir = await pgliteTemplateDir();
   const started = performance.now();
   if (await createPgliteTemplate(dir)) process.stdout.write(`PGlite template for new databases made in ${Math.round(performance.now() - started)} ms: ${dir}\n`);
