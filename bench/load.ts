@@ -17,8 +17,7 @@
  *   npm run bench:load                                   # everything (about 5–8 minutes)
  *   npm run bench:load -- --targets echo,pg --seconds 3  # a subset
  *
- * Options: --targets echo,pglite,pg,pg-ungoverned,pg2,reminders-pglite,reminders-pg,reminders-pg2
- *          (pg-ungoverned: pg with the load governor off, EVENT_LOOP_DELAY_LIMIT_MS=0)
+ * Options: --targets echo,pglite,pg,pg2,reminders-pglite,reminders-pg,reminders-pg2
  *          --users 2000 --seconds 4 --reminders 10000 --out <file.md>
  * PostgreSQL: BENCH_DATABASE_URL (default postgresql://root@127.0.0.1:5432/test), used only to
  * create and drop a database of the run's own.
@@ -53,7 +52,7 @@ const fieldKey = randomBytes(32).toString('base64');
 const clockTicks = 100; // USER_HZ on Linux
 
 /** Offered rates per target (turns/s); the last one is well past saturation. */
-const ratesFor: Record<string, number[]> = { echo: [100, 300, 900], pglite: [100, 300], pg: [100, 300, 900], 'pg-ungoverned': [100, 300, 900], pg2: [100, 300, 900] };
+const ratesFor: Record<string, number[]> = { echo: [100, 300, 900], pglite: [100, 300], pg: [100, 300, 900], pg2: [100, 300, 900] };
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -153,8 +152,6 @@ async function startTarget(name: string, lineBaseURL: string, options: { process
     };
     if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
     if (options.dataDir) env.DATA_DIR = options.dataDir;
-    // The same service with the load governor off (src/events/load-governor.ts), for comparison.
-    if (name.endsWith('-ungoverned')) env.EVENT_LOOP_DELAY_LIMIT_MS = '0';
     const started = now();
     const child = spawnProcess(name === 'echo' ? 'bench/load/echo-bot.ts' : 'src/main.ts', env);
     await waitHealthy(port, child);
@@ -525,7 +522,7 @@ async function main() {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
         cleanup.push(() => rm(dir, { recursive: true, force: true }));
         options = { processes: 1, dataDir: dir };
-      } else if (name === 'pg' || name === 'pg2' || name === 'pg-ungoverned') {
+      } else if (name === 'pg' || name === 'pg2') {
         const database = await createDatabase();
         cleanup.push(() => database.drop());
         options = { processes: name === 'pg2' ? 2 : 1, databaseUrl: database.url };

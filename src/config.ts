@@ -273,12 +273,6 @@ const schema = z.object({
     }
     return n;
   }),
-  /**
-   * Event-loop delay (ms, 99th percentile over 100 ms) above which fewer users are applied at
-   * once, so accepting webhooks never queues behind applying them (src/events/load-governor.ts);
-   * 0 turns the governor off.
-   */
-  EVENT_LOOP_DELAY_LIMIT_MS: int('EVENT_LOOP_DELAY_LIMIT_MS', 50, 0, 10_000),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),
   RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
   SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),

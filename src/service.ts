@@ -21,7 +21,6 @@ import { createApp } from './app.ts';
 import type { EventDeps } from './events/line-events.ts';
 import { applyNextEvent, purgeProcessedEvents, recoverPendingEvents, recoverUnsentReplies } from './events/line-events.ts';
 import { createEventDispatcher } from './events/dispatcher.ts';
-import { startLoadGovernor } from './events/load-governor.ts';
 import { createReferenceCache } from './dialogue/reference-data.ts';
 import type { EventDispatcher } from './events/dispatcher.ts';
 import { defaultPoolSize } from './db/client.ts';
@@ -119,9 +118,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   // Bounded concurrency below the pool size: the webhook's INSERT, the scheduler and the
   // health check always find a connection. PGlite has one connection: one user at a time.
   const concurrency = config.EVENT_CONCURRENCY ?? (db.kind === 'pglite' ? 1 : Math.max(1, (config.DATABASE_POOL_SIZE ?? defaultPoolSize) - 3));
-  // Only worth it with more than one user at a time (PostgreSQL): on PGlite there is one already.
-  const governor = concurrency > 1 && config.EVENT_LOOP_DELAY_LIMIT_MS > 0 ? startLoadGovernor({ max: concurrency, allowanceMs: config.EVENT_LOOP_DELAY_LIMIT_MS }) : undefined;
-  const dispatcher = createEventDispatcher({ concurrency, governor, step: (userId) => applyNextEvent(userId, deps), logger, track: overrides.trackBackgroundWork });
+  const dispatcher = createEventDispatcher({ concurrency, step: (userId) => applyNextEvent(userId, deps), logger, track: overrides.trackBackgroundWork });
   const app = createApp({ ...deps, config, channelSecret: config.LINE_CHANNEL_SECRET, enqueueUser: (userId) => dispatcher.enqueue(userId) });
 
   const timers: NodeJS.Timeout[] = [];
@@ -162,7 +159,6 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       for (const t of timers) clearInterval(t);
       const drained = await dispatcher.drain(config.SHUTDOWN_GRACE_SECONDS * 1000);
       if (!drained) logger.warn({ ...dispatcher.stats() }, 'events still in flight at shutdown; they stay pending for the next start');
-      governor?.stop();
       await scheduler?.stop();
       await announcements?.stop();
       await retention?.stop();

@@ -11,7 +11,6 @@
  */
 import type { Logger } from '../logger.ts';
 import { describeError } from '../logger.ts';
-import type { LoadGovernor } from './load-governor.ts';
 
 /** What applying one event of a user left behind. */
 export type UserStep = 'more' | 'done' | 'retry-later';
@@ -19,8 +18,6 @@ export type UserStep = 'more' | 'done' | 'retry-later';
 export interface DispatcherOptions {
   /** Users applied at the same time. */
   concurrency: number;
-  /** Lowers that number while the process is overloaded, so the webhook keeps answering (load-governor.ts). */
-  governor?: LoadGovernor | undefined;
   /** Applies the next pending event of `userId`. */
   step(userId: string): Promise<UserStep>;
   logger: Logger;
@@ -69,9 +66,8 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     return userId;
   };
 
-  const allowed = () => Math.max(1, Math.min(options.concurrency, options.governor?.limit() ?? options.concurrency));
   const pump = () => {
-    while (!closed && running.size < allowed()) {
+    while (!closed && running.size < options.concurrency) {
       const userId = take();
       if (userId === undefined) break;
       queued.delete(userId);
@@ -130,8 +126,6 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     })();
     options.track?.(work);
   };
-
-  options.governor?.onRaise(() => pump());
 
   const enqueue = (userId: string) => {
     if (closed) return;
