@@ -40,7 +40,9 @@ describe('stopping the server while it applies events', () => {
       SHUTDOWN_GRACE_SECONDS: '10',
     });
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
+    // Up to 60 s: a start with migrations took over 30 s on a loaded 2-core machine.
+    for (let i = 0; i < 600; i++) {
+      if (proc.child.exitCode !== null) throw new Error(`the service stopped: ${proc.output().stderr}`);
       if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
