@@ -18,7 +18,8 @@ const run = (script: string, args: string[], env: Record<string, string>) =>
     timeout: 120_000,
   });
 
-describe('the migration commands', () => {
+// Each command runs initdb on an in-memory PGlite: 15-40 s on a loaded 2-core machine.
+describe('the migration commands', { timeout: 150_000 }, () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'hw-migrate-'));
