@@ -5,7 +5,7 @@
 // BENCH_DATABASE_URL, default postgresql://root@127.0.0.1:5432/test; a temporary directory for
 // PGlite) and dropped after. --restart starts the service a second time on the same database.
 // Prints one JSON line per start: ms until /healthz answers, VmRSS when ready and after the idle
-// wait, and process.memoryUsage() of the service at that moment (in MB). Nothing else is logged.
+// wait, the peak RSS so far (VmHWM), and process.memoryUsage() of the service at that moment (in MB). Nothing else is logged.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -97,17 +97,19 @@ async function measureOnce() {
     await sleep(50);
   }
   const coldStartMs = Math.round(performance.now() - started);
-  const rss = async () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024);
+  const status = async (field) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024);
+  const rss = () => status('VmRSS');
   const rssReadyMb = await rss();
   await sleep(idleSeconds * 1000);
   const rssIdleMb = await rss();
+  const rssPeakMb = await status('VmHWM');
   const usage = JSON.parse(await readFile(out, 'utf8').catch(() => '{}'));
   const mb = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round(v / 1048576)]));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
   await rm(out, { force: true });
-  return { kind, coldStartMs, rssReadyMb, rssIdleMb, memoryUsageMb: mb };
+  return { kind, coldStartMs, rssReadyMb, rssIdleMb, rssPeakMb, memoryUsageMb: mb };
 }
 
 try {
