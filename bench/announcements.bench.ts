@@ -59,9 +59,20 @@ test('an announcement to 100,000 followers, against a bare multicast loop', asyn
       await seedInitialData(db.prisma);
       const now = new Date();
       // One statement; 'U' || md5(seed) is exactly lineUserId(seed).
-      await db.prisma.$executeRaw`INSERT INTO line_users (id, followed_at, updated_at) SELECT 'U' || md5('bench-' || g), now(), now() FROM generate_series(0, ${FOLLOWERS - 1}) AS g`;
+      await db.prisma
+        .$executeRaw`INSERT INTO line_users (id, followed_at, updated_at) SELECT 'U' || md5('bench-' || g), now(), now() FROM generate_series(0, ${FOLLOWERS - 1}) AS g`;
       const effective = new Date(now.getTime() + 40 * 86_400_000).toISOString().slice(0, 10);
-      const draft = await createTermsDraft(db.prisma, { label: 'ベンチマーク改定', effectiveDate: effective, body: '第1条 …', changeSummary: '・キャンセルの連絡方法を変更します。', cardSummary: '・利用料は無料です' }, now);
+      const draft = await createTermsDraft(
+        db.prisma,
+        {
+          label: 'ベンチマーク改定',
+          effectiveDate: effective,
+          body: '第1条 …',
+          changeSummary: '・キャンセルの連絡方法を変更します。',
+          cardSummary: '・利用料は無料です',
+        },
+        now,
+      );
       const office = { officeName: 'ハローワーク港北', officePhone: '045-474-1221', officePhoneHours: '平日 8:30〜17:15' };
       const published = await publishTermsVersion(db.prisma, draft.id, { now, office, publicBaseUrl: 'https://line.example.jp' });
       expect(published).toMatchObject({ batches: 200, recipients: FOLLOWERS });

@@ -226,7 +226,18 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(port: number, body: string): Promise<number> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/webhook', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-line-signature': createHmac('sha256', channelSecret).update(body).digest('base64') } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/webhook',
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-line-signature': createHmac('sha256', channelSecret).update(body).digest('base64'),
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -241,8 +252,18 @@ function post(port: number, body: string): Promise<number> {
 const userIds = Array.from({ length: users }, (_, i) => `U${createHmac('md5', 'bench').update(String(i)).digest('hex')}`);
 
 function event(type: 'follow' | 'text', userId: string, replyToken: string) {
-  const base = { type: type === 'follow' ? 'follow' : 'message', mode: 'active', timestamp: Date.now(), source: { type: 'user', userId }, webhookEventId: `01${randomUUID().replaceAll('-', '').toUpperCase().slice(0, 24)}`, deliveryContext: { isRedelivery: false }, replyToken };
-  return type === 'follow' ? { ...base, follow: { isUnblocked: false } } : { ...base, message: { type: 'text', id: String(Date.now()), quoteToken: randomBytes(16).toString('hex'), text: 'こんにちは' } };
+  const base = {
+    type: type === 'follow' ? 'follow' : 'message',
+    mode: 'active',
+    timestamp: Date.now(),
+    source: { type: 'user', userId },
+    webhookEventId: `01${randomUUID().replaceAll('-', '').toUpperCase().slice(0, 24)}`,
+    deliveryContext: { isRedelivery: false },
+    replyToken,
+  };
+  return type === 'follow'
+    ? { ...base, follow: { isUnblocked: false } }
+    : { ...base, message: { type: 'text', id: String(Date.now()), quoteToken: randomBytes(16).toString('hex'), text: 'こんにちは' } };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -401,7 +422,12 @@ async function seedReminders(options: { databaseUrl?: string; dataDir?: string }
     await seedInitialData(db.prisma);
     const terms = await db.prisma.termsVersion.findFirstOrThrow({ select: { id: true } });
     const startsAt = new Date(dueAt.getTime() + 86_400_000);
-    const rows = Array.from({ length: count }, (_, i) => ({ user: `U${createHmac('md5', 'reminder').update(String(i)).digest('hex')}`, booking: randomUUID(), push: randomUUID(), key: randomUUID() }));
+    const rows = Array.from({ length: count }, (_, i) => ({
+      user: `U${createHmac('md5', 'reminder').update(String(i)).digest('hex')}`,
+      booking: randomUUID(),
+      push: randomUUID(),
+      key: randomUUID(),
+    }));
     const json = JSON.stringify(rows);
     const due = dueAt.toISOString();
     await db.prisma.$executeRawUnsafe(
@@ -428,7 +454,19 @@ async function seedReminders(options: { databaseUrl?: string; dataDir?: string }
   }
 }
 
-type DrainResult = { target: string; count: number; coldStartMs: number[]; readyBeforeDueMs: number; firstMs: number; allMs: number; peakPerSecond: number; sent: number; distinct: number; duplicates: number; rssMaxMb: number[] };
+type DrainResult = {
+  target: string;
+  count: number;
+  coldStartMs: number[];
+  readyBeforeDueMs: number;
+  firstMs: number;
+  allMs: number;
+  peakPerSecond: number;
+  sent: number;
+  distinct: number;
+  duplicates: number;
+  rssMaxMb: number[];
+};
 
 /** The most pushes that reached the fake within any one second. */
 function peakPerSecond(times: number[]): number {
@@ -453,7 +491,10 @@ async function reminderDrain(name: string, lineBaseURL: string, processes: numbe
   {
     const { openDatabase } = await import('../src/db/client.ts');
     const handle = await openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir ?? 'memory://', poolSize: 1 });
-    await handle.prisma.$executeRawUnsafe(`UPDATE pushes SET due_at = $1::timestamptz AT TIME ZONE 'UTC', next_attempt_at = $1::timestamptz AT TIME ZONE 'UTC'`, due.toISOString());
+    await handle.prisma.$executeRawUnsafe(
+      `UPDATE pushes SET due_at = $1::timestamptz AT TIME ZONE 'UTC', next_attempt_at = $1::timestamptz AT TIME ZONE 'UTC'`,
+      due.toISOString(),
+    );
     await handle.close();
   }
   process.stderr.write(`  seeded ${reminderCount} reminders in ${seedMs} ms; due at +${margin} ms\n`);
@@ -538,7 +579,9 @@ async function main() {
         for (const rate of ratesFor[name] ?? [100]) {
           const result = await phase(target, rate, phaseSeconds);
           phases.push(result);
-          process.stderr.write(`  ${rate}/s: achieved ${fmt(result.achieved)}, http p99 ${fmt(result.httpP99, 1)} ms, e2e p99 ${fmt(result.e2eP99, 1)} ms, cpu ${fmt(result.cpuMsPerTurn, 2)}+${fmt(result.dbCpuMsPerTurn, 2)} ms/turn\n`);
+          process.stderr.write(
+            `  ${rate}/s: achieved ${fmt(result.achieved)}, http p99 ${fmt(result.httpP99, 1)} ms, e2e p99 ${fmt(result.e2eP99, 1)} ms, cpu ${fmt(result.cpuMsPerTurn, 2)}+${fmt(result.dbCpuMsPerTurn, 2)} ms/turn\n`,
+          );
           fake.child.send('reset');
           await sleep(500);
         }
@@ -553,24 +596,41 @@ async function main() {
   }
 
   const lines: string[] = [];
-  lines.push(`Run ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load average at the end ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; ${users} users, ${phaseSeconds} s per phase.`);
+  lines.push(
+    `Run ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load average at the end ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}; ${users} users, ${phaseSeconds} s per phase.`,
+  );
   lines.push('');
-  lines.push('| target | offered/s | achieved/s | webhook p50 / p99 ms | > 2 s | non-200 | end-to-end p50 / p99 ms | answered | CPU ms/turn (process + PostgreSQL) | peak RSS MB |');
+  lines.push(
+    '| target | offered/s | achieved/s | webhook p50 / p99 ms | > 2 s | non-200 | end-to-end p50 / p99 ms | answered | CPU ms/turn (process + PostgreSQL) | peak RSS MB |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of phases) {
-    lines.push(`| ${r.target} | ${r.offered} | ${r.keptUp ? `${fmt(r.achieved)} (kept up)` : fmt(r.achieved)} | ${fmt(r.httpP50, 1)} / ${fmt(r.httpP99, 1)} | ${r.over2s} | ${r.non200} | ${fmt(r.e2eP50, 1)} / ${fmt(r.e2eP99, 1)} | ${r.answered}/${r.sent} | ${fmt(r.cpuMsPerTurn, 2)}${r.dbCpuMsPerTurn > 0 ? ` + ${fmt(r.dbCpuMsPerTurn, 2)}` : ''} | ${r.rssMaxMb.map((v) => fmt(v)).join(', ')} |`);
+    lines.push(
+      `| ${r.target} | ${r.offered} | ${r.keptUp ? `${fmt(r.achieved)} (kept up)` : fmt(r.achieved)} | ${fmt(r.httpP50, 1)} / ${fmt(r.httpP99, 1)} | ${r.over2s} | ${r.non200} | ${fmt(r.e2eP50, 1)} / ${fmt(r.e2eP99, 1)} | ${r.answered}/${r.sent} | ${fmt(r.cpuMsPerTurn, 2)}${r.dbCpuMsPerTurn > 0 ? ` + ${fmt(r.dbCpuMsPerTurn, 2)}` : ''} | ${r.rssMaxMb.map((v) => fmt(v)).join(', ')} |`,
+    );
   }
   if (starts.length > 0) {
     lines.push('');
     lines.push('| target | cold start ms | idle RSS MB | follows of all users answered in |');
     lines.push('|---|---|---|---|');
-    for (const s of starts) lines.push(`| ${s.target} | ${s.coldStartMs.map((v) => fmt(v)).join(', ')} | ${s.idleRssMb.map((v) => fmt(v)).join(', ')} | ${s.prepareMs ? `${fmt(s.prepareMs / 1000, 1)} s` : '—'} |`);
+    for (const s of starts)
+      lines.push(
+        `| ${s.target} | ${s.coldStartMs.map((v) => fmt(v)).join(', ')} | ${s.idleRssMb.map((v) => fmt(v)).join(', ')} | ${s.prepareMs ? `${fmt(s.prepareMs / 1000, 1)} s` : '—'} |`,
+      );
   }
   if (drains.length > 0) {
     lines.push('');
-    lines.push('| reminders due at one instant | cold start ms | ready before the due moment | first push after the due moment | all pushed after | peak pushes in 1 s | pushes | users reached | duplicates | peak RSS MB |');
+    lines.push(
+      '| reminders due at one instant | cold start ms | ready before the due moment | first push after the due moment | all pushed after | peak pushes in 1 s | pushes | users reached | duplicates | peak RSS MB |',
+    );
     lines.push('|---|---|---|---|---|---|---|---|---|---|');
-    for (const d of drains) lines.push(`| ${d.target}: ${d.count} | ${d.coldStartMs.map((v) => fmt(v)).join(', ')} | ${fmt(d.readyBeforeDueMs / 1000, 1)} s | ${fmt(d.firstMs / 1000, 2)} s | ${fmt(d.allMs / 1000, 1)} s | ${d.peakPerSecond} | ${d.sent} | ${d.distinct} | ${d.duplicates} | ${d.rssMaxMb.map((v) => fmt(v)).join(', ')} |`);
+    for (const d of drains)
+      lines.push(
+        `| ${d.target}: ${d.count} | ${d.coldStartMs.map((v) => fmt(v)).join(', ')} | ${fmt(d.readyBeforeDueMs / 1000, 1)} s | ${fmt(d.firstMs / 1000, 2)} s | ${fmt(d.allMs / 1000, 1)} s | ${d.peakPerSecond} | ${d.sent} | ${d.distinct} | ${d.duplicates} | ${d.rssMaxMb.map((v) => fmt(v)).join(', ')} |`,
+      );
   }
   if (lineErrors.length > 0) lines.push('', `LINE API errors: ${lineErrors.length} (${[...new Set(lineErrors)].slice(0, 5).join('; ')})`);
   const table = lines.join('\n');

@@ -31,7 +31,7 @@ function naiveBookableSlots(at: Date, config: OfficeCalendarConfig, bookings: Ta
     const day = today.add(offset, 'day');
     if (!isOpen(day)) continue;
     let deadline = day;
-    for (let found = 0; found < config.deadlineOpenDays; ) {
+    for (let found = 0; found < config.deadlineOpenDays;) {
       deadline = deadline.subtract(1, 'day');
       if (isOpen(deadline)) found += 1;
     }

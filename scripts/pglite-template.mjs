@@ -8,7 +8,8 @@ try {
   const { createPgliteTemplate, pgliteTemplateDir } = await import('../src/db/pglite-template.ts');
   const dir = await pgliteTemplateDir();
   const started = performance.now();
-  if (await createPgliteTemplate(dir)) process.stdout.write(`PGlite template for new databases made in ${Math.round(performance.now() - started)} ms: ${dir}\n`);
+  if (await createPgliteTemplate(dir))
+    process.stdout.write(`PGlite template for new databases made in ${Math.round(performance.now() - started)} ms: ${dir}\n`);
 } catch (error) {
   process.stderr.write(`PGlite template not made (new embedded databases will run initdb): ${error instanceof Error ? error.message : String(error)}\n`);
 }

@@ -62,12 +62,31 @@ export function createApp(deps: AppDeps) {
 
   // Staff console (pages) and the staff JSON API under /staff/api; see src/staff/console.ts.
   // Public, printable full text of each published terms version (issue #10), linked from the chat.
-  app.use('/terms', createTermsPageRouter({ prisma: deps.prisma, clock: deps.clock, logger: deps.logger, officeName: deps.config.OFFICE_NAME, officePhone: deps.config.OFFICE_PHONE }));
+  app.use(
+    '/terms',
+    createTermsPageRouter({
+      prisma: deps.prisma,
+      clock: deps.clock,
+      logger: deps.logger,
+      officeName: deps.config.OFFICE_NAME,
+      officePhone: deps.config.OFFICE_PHONE,
+    }),
+  );
 
   // The console's terms form carries a whole terms text: a larger urlencoded limit for that path
   // only (the console's own parser, 32 kB, then sees the body parsed and skips it).
   app.use('/staff/terms', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 }));
-  app.use('/staff', createStaffConsole({ prisma: deps.prisma, clock: deps.clock, config: deps.config, logger: deps.logger, cipher: deps.dialogue.cipher, kickScheduler: () => deps.kickScheduler?.() }).router);
+  app.use(
+    '/staff',
+    createStaffConsole({
+      prisma: deps.prisma,
+      clock: deps.clock,
+      config: deps.config,
+      logger: deps.logger,
+      cipher: deps.dialogue.cipher,
+      kickScheduler: () => deps.kickScheduler?.(),
+    }).router,
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ message: 'Not found' });

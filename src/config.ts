@@ -148,7 +148,11 @@ const trustProxy = z
       };
       if (entries.length > 0 && entries.every(ok)) return entries;
     }
-    ctx.addIssue({ code: 'custom', message: 'TRUST_PROXY must be a number of proxy hops (1-10) or a comma-separated list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal (e.g. 10.0.0.0/8), or unset' });
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'TRUST_PROXY must be a number of proxy hops (1-10) or a comma-separated list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal (e.g. 10.0.0.0/8), or unset',
+    });
     return z.NEVER;
   });
 
@@ -159,7 +163,10 @@ const trustProxy = z
  */
 function parseOldFieldKeys(value: string | undefined, ctx: z.RefinementCtx): string[] {
   if (value === undefined || value.trim() === '') return [];
-  const keys = value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const keys = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   for (const [i, key] of keys.entries()) {
     try {
       decodeFieldKey(key);
@@ -197,19 +204,28 @@ const loopbackHosts = ['127.0.0.1', '::1', 'localhost'];
 function checkLineCredentials(config: Config): void {
   if (isLocalMode(config)) {
     if (config.NODE_ENV === 'production') {
-      throw new ConfigError('LINE_CHANNEL_SECRET', 'LINE_CHANNEL_SECRET is blank: local mode (no LINE credentials; fake LINE API, chat emulator and time control) is refused when NODE_ENV=production; set your channel\'s own values from the LINE Developers console');
+      throw new ConfigError(
+        'LINE_CHANNEL_SECRET',
+        "LINE_CHANNEL_SECRET is blank: local mode (no LINE credentials; fake LINE API, chat emulator and time control) is refused when NODE_ENV=production; set your channel's own values from the LINE Developers console",
+      );
     }
     // The emulator lets whoever reaches it post as any user and move the clock, and the first
     // start prints an admin's password: local mode stays on this machine.
     if (!loopbackHosts.includes(config.HOST.trim().toLowerCase())) {
-      throw new ConfigError('HOST', `HOST=${config.HOST} would open local mode (chat emulator, time control, a local admin) to the network; local mode listens on this machine only: leave HOST at 127.0.0.1, or set the LINE credentials`);
+      throw new ConfigError(
+        'HOST',
+        `HOST=${config.HOST} would open local mode (chat emulator, time control, a local admin) to the network; local mode listens on this machine only: leave HOST at 127.0.0.1, or set the LINE credentials`,
+      );
     }
     return;
   }
   for (const variable of ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const) {
     const value = config[variable];
     if (value.trim() !== '') continue;
-    throw new ConfigError(variable, `${variable} is ${value === '' ? 'required' : 'blank'}: ${credentialHelp[variable]} (or leave both LINE credentials empty for local mode)`);
+    throw new ConfigError(
+      variable,
+      `${variable} is ${value === '' ? 'required' : 'blank'}: ${credentialHelp[variable]} (or leave both LINE credentials empty for local mode)`,
+    );
   }
 }
 
@@ -223,11 +239,17 @@ function refuseUnsafeProductionConfig(config: Config): void {
   for (const variable of ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN'] as const) {
     const value = config[variable].trim();
     if (value === '' || value === placeholderCredentials[variable]) {
-      throw new ConfigError(variable, `${variable} is ${value === '' ? 'blank' : "the public placeholder from .env.example"}; NODE_ENV=production needs your channel's own value from the LINE Developers console`);
+      throw new ConfigError(
+        variable,
+        `${variable} is ${value === '' ? 'blank' : 'the public placeholder from .env.example'}; NODE_ENV=production needs your channel's own value from the LINE Developers console`,
+      );
     }
   }
   if (!config.FIELD_ENCRYPTION_KEY) {
-    throw new ConfigError('FIELD_ENCRYPTION_KEY', 'FIELD_ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes in base64 (openssl rand -base64 32), kept outside the data directory');
+    throw new ConfigError(
+      'FIELD_ENCRYPTION_KEY',
+      'FIELD_ENCRYPTION_KEY is required when NODE_ENV=production: 32 random bytes in base64 (openssl rand -base64 32), kept outside the data directory',
+    );
   }
 }
 
@@ -241,7 +263,12 @@ const schema = z.object({
   DATA_DIR: str('./data'),
   PORT: int('PORT', 3000, 1, 65535),
   HOST: str('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).optional().default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional()
+    .default('info'),
   OFFICE_NAME: str('ハローワーク港北（港北公共職業安定所）'),
   OFFICE_PHONE: str('045-474-1221'),
   OFFICE_PHONE_HOURS: str('平日 8:30〜17:15、土日祝・年末年始を除く'),
@@ -252,7 +279,10 @@ const schema = z.object({
   REMINDER_TIME: str('10:00').refine((v) => timeOfDay.test(v), 'REMINDER_TIME must be HH:mm (24-hour), e.g. 10:00'),
   CONVERSATION_IDLE_MINUTES: int('CONVERSATION_IDLE_MINUTES', 30, 1, 24 * 60),
   MAX_ACTIVE_BOOKINGS: int('MAX_ACTIVE_BOOKINGS', 1, 1, 10),
-  FIELD_ENCRYPTION_KEY: z.string().optional().transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  FIELD_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v.trim() : undefined)),
   // Keys and retention (issue #8): previous field keys during a rotation, and how long a
   // booking's personal fields are kept after the consultation.
   FIELD_ENCRYPTION_OLD_KEYS: z.string().optional().transform(parseOldFieldKeys),
@@ -264,15 +294,18 @@ const schema = z.object({
   // Reliability and back-pressure (see docs/reliability.md).
   DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 10, 2, 200),
   /** Users whose events are applied at once; unset → the pool size less two (one on PGlite). */
-  EVENT_CONCURRENCY: z.string().optional().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 200) {
-      ctx.addIssue({ code: 'custom', message: 'EVENT_CONCURRENCY must be a whole number from 1 to 200' });
-      return z.NEVER;
-    }
-    return n;
-  }),
+  EVENT_CONCURRENCY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 200) {
+        ctx.addIssue({ code: 'custom', message: 'EVENT_CONCURRENCY must be a whole number from 1 to 200' });
+        return z.NEVER;
+      }
+      return n;
+    }),
   SHUTDOWN_GRACE_SECONDS: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),
   RUN_SCHEDULER: bool('RUN_SCHEDULER', true),
   SCHEDULER_INTERVAL_SECONDS: int('SCHEDULER_INTERVAL_SECONDS', 30, 1, 3600),
@@ -344,7 +377,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  * The rules' calendar configuration from ours, plus the office's own closed and open days
  * (from the database, see src/office-days.ts).
  */
-export function officeCalendarOf(config: Config, officeDays: { closedDays: string[]; openDays: string[] } = { closedDays: [], openDays: [] }): OfficeCalendarConfig {
+export function officeCalendarOf(
+  config: Config,
+  officeDays: { closedDays: string[]; openDays: string[] } = { closedDays: [], openDays: [] },
+): OfficeCalendarConfig {
   return {
     ...defaultOfficeCalendarConfig,
     slotStarts: config.SLOT_STARTS,

@@ -10,9 +10,26 @@ export type { Logger };
 
 /** Field names that may hold personal data or secrets, wherever they appear (two levels deep). */
 export const redactedKeys = [
-  'text', 'message.text', 'name', 'fullName', 'jobSeekerNumber', 'phone', 'phoneNumber', 'topic',
-  'displayName', 'payload', 'snapshot', 'body', 'messages', 'authorization', 'headers.authorization',
-  'x-line-signature', 'channelSecret', 'channelAccessToken', 'replyToken', 'FIELD_ENCRYPTION_KEY',
+  'text',
+  'message.text',
+  'name',
+  'fullName',
+  'jobSeekerNumber',
+  'phone',
+  'phoneNumber',
+  'topic',
+  'displayName',
+  'payload',
+  'snapshot',
+  'body',
+  'messages',
+  'authorization',
+  'headers.authorization',
+  'x-line-signature',
+  'channelSecret',
+  'channelAccessToken',
+  'replyToken',
+  'FIELD_ENCRYPTION_KEY',
 ];
 
 const paths = [...redactedKeys, ...redactedKeys.map((k) => `*.${k}`)];

@@ -25,7 +25,8 @@ export async function loadOfficeCalendar(db: Db, config: Config, now: Date): Pro
   const capacities = await db.officeDayCapacity.findMany({ where: { date: { gte: from } }, select: { date: true, capacity: true } });
   const blocks = await db.officeBlockedTime.findMany({ where: { date: { gte: from } }, select: { date: true, startTime: true, endTime: true, seats: true } });
   const capacityByDate: Record<string, number> = {};
-  for (const row of capacities) if (isJpDate(row.date) && Number.isInteger(row.capacity) && row.capacity >= 0 && row.capacity <= 50) capacityByDate[row.date] = row.capacity;
+  for (const row of capacities)
+    if (isJpDate(row.date) && Number.isInteger(row.capacity) && row.capacity >= 0 && row.capacity <= 50) capacityByDate[row.date] = row.capacity;
   const blockedTimes = blocks.map((b) => ({ date: b.date, from: b.startTime, until: b.endTime, seats: b.seats })).filter(isValidBlockedTime);
   return validateOfficeCalendarConfig({
     ...officeCalendarOf(config, {
@@ -86,8 +87,10 @@ export const CALENDAR_NOTE_MAX = 100;
 export function checkCalendarChange(change: CalendarChange): void {
   if (change.kind === 'unblock') return;
   if (!isJpDate(change.date)) throw new CalendarChangeError('date', '日付を正しく選んでください（例: 2026-12-09）。');
-  if ('note' in change && [...change.note].length > CALENDAR_NOTE_MAX) throw new CalendarChangeError('note', `理由は${CALENDAR_NOTE_MAX}文字以内で入力してください。`);
-  if ((change.kind === 'closed' || change.kind === 'open') && change.note.trim() === '') throw new CalendarChangeError('note', '理由を入力してください（例: 館内設備点検のため休業）。');
+  if ('note' in change && [...change.note].length > CALENDAR_NOTE_MAX)
+    throw new CalendarChangeError('note', `理由は${CALENDAR_NOTE_MAX}文字以内で入力してください。`);
+  if ((change.kind === 'closed' || change.kind === 'open') && change.note.trim() === '')
+    throw new CalendarChangeError('note', '理由を入力してください（例: 館内設備点検のため休業）。');
   if (change.kind === 'capacity' && change.capacity !== null && (!Number.isInteger(change.capacity) || change.capacity < 0 || change.capacity > 50)) {
     throw new CalendarChangeError('capacity', '枠あたりの人数は 0 から 50 までの整数で入力してください。');
   }
@@ -101,7 +104,11 @@ export function checkCalendarChange(change: CalendarChange): void {
 }
 
 /** The calendar the rules would see once `change` is saved (pure; for the preview and warnings). */
-export function calendarAfter(calendar: OfficeCalendarConfig, change: CalendarChange, blocks: ReadonlyArray<BlockedTime & { id: string }>): OfficeCalendarConfig {
+export function calendarAfter(
+  calendar: OfficeCalendarConfig,
+  change: CalendarChange,
+  blocks: ReadonlyArray<BlockedTime & { id: string }>,
+): OfficeCalendarConfig {
   const without = (list: readonly string[], date: string) => list.filter((d) => d !== date);
   switch (change.kind) {
     case 'closed':
@@ -117,7 +124,10 @@ export function calendarAfter(calendar: OfficeCalendarConfig, change: CalendarCh
       return { ...calendar, capacityByDate };
     }
     case 'block':
-      return { ...calendar, blockedTimes: [...(calendar.blockedTimes ?? []), { date: change.date, from: change.from, until: change.until, seats: change.seats }] };
+      return {
+        ...calendar,
+        blockedTimes: [...(calendar.blockedTimes ?? []), { date: change.date, from: change.from, until: change.until, seats: change.seats }],
+      };
     case 'unblock':
       return { ...calendar, blockedTimes: blocks.filter((b) => b.id !== change.id).map(({ date, from, until, seats }) => ({ date, from, until, seats })) };
   }
@@ -178,7 +188,9 @@ export async function applyCalendarChange(db: Db, change: CalendarChange, now: D
       });
       return { changed: true };
     case 'block':
-      await db.officeBlockedTime.create({ data: { date: change.date, startTime: change.from, endTime: change.until, seats: change.seats, note: change.note.trim() || null, createdAt: now } });
+      await db.officeBlockedTime.create({
+        data: { date: change.date, startTime: change.from, endTime: change.until, seats: change.seats, note: change.note.trim() || null, createdAt: now },
+      });
       return { changed: true };
     case 'unblock':
       return { changed: (await db.officeBlockedTime.deleteMany({ where: { id: change.id } })).count > 0 };

@@ -60,7 +60,8 @@ export interface ServiceOverrides {
 export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   const clock = overrides.clock ?? applicationClock(config);
-  if (config.CLOCK_START && !overrides.clock) logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the service runs on a shifted clock');
+  if (config.CLOCK_START && !overrides.clock)
+    logger.warn({ clockStart: config.CLOCK_START.toISOString() }, 'CLOCK_START is set: the service runs on a shifted clock');
 
   const cipher = await fieldCipherFor(config, logger);
   const db = await openMigratedDatabase({
@@ -108,10 +109,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   };
   // Reminders, notices and replies handed to the outbox; in the service unless RUN_SCHEDULER=false (then `npm run worker`).
   const scheduler =
-    config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer: deps.dialogue.sealer }) : undefined;
+    config.RUN_SCHEDULER && (overrides.runSweeps ?? true)
+      ? startScheduler({ prisma: db.prisma, clock, messenger, logger, config, sealer: deps.dialogue.sealer })
+      : undefined;
   deps.kickScheduler = scheduler ? () => scheduler.kick() : undefined;
   // Announcements (issue #10): terms changes and office notices, multicast where the scheduler runs.
-  const announcements = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger }) : undefined;
+  const announcements =
+    config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startAnnouncementsFromConfig(config, { prisma: db.prisma, clock, logger }) : undefined;
   // Retention (issue #8): erases personal data past PERSONAL_DATA_RETENTION_DAYS, where the scheduler runs.
   const retention = config.RUN_SCHEDULER && (overrides.runSweeps ?? true) ? startRetentionJob({ prisma: db.prisma, clock, logger, config }) : undefined;
 
@@ -178,7 +182,10 @@ export async function fieldCipherFor(config: Config, logger: Logger): Promise<Fi
     try {
       return createFieldCipher(config.FIELD_ENCRYPTION_KEY, { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
     } catch (error) {
-      throw new ConfigError('FIELD_ENCRYPTION_KEY', `FIELD_ENCRYPTION_KEY must be 32 bytes, base64 or hex (${error instanceof Error ? error.message : 'invalid'})`);
+      throw new ConfigError(
+        'FIELD_ENCRYPTION_KEY',
+        `FIELD_ENCRYPTION_KEY must be 32 bytes, base64 or hex (${error instanceof Error ? error.message : 'invalid'})`,
+      );
     }
   }
   if (config.DATABASE_URL) {
@@ -186,7 +193,8 @@ export async function fieldCipherFor(config: Config, logger: Logger): Promise<Fi
   }
   if (config.DATA_DIR.startsWith('memory://')) return createFieldCipher(randomBytes(32).toString('base64'), { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
   const local = await loadOrCreateLocalKey(config.DATA_DIR);
-  if (local.created) logger.warn({ path: local.path }, 'created a local key for personal fields; back it up with the data directory, or set FIELD_ENCRYPTION_KEY');
+  if (local.created)
+    logger.warn({ path: local.path }, 'created a local key for personal fields; back it up with the data directory, or set FIELD_ENCRYPTION_KEY');
   if (local.permissionsTooOpen) logger.warn({ path: local.path }, 'the local key file is readable by others; chmod 600 it');
   return createFieldCipher(local.key, { previous: config.FIELD_ENCRYPTION_OLD_KEYS });
 }

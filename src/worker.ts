@@ -29,7 +29,10 @@ const db = await openDatabaseOrExit(config);
 if (db.appliedMigrations.length > 0) logger.info({ migrations: db.appliedMigrations }, 'migrations applied');
 if (db.kind === 'pglite') {
   // The embedded database belongs to one process: a service on the same DATA_DIR must not run meanwhile.
-  logger.warn({ dataDir: config.DATA_DIR }, 'worker on the embedded database: do not run the service on the same DATA_DIR at the same time (use RUN_SCHEDULER there, or PostgreSQL)');
+  logger.warn(
+    { dataDir: config.DATA_DIR },
+    'worker on the embedded database: do not run the service on the same DATA_DIR at the same time (use RUN_SCHEDULER there, or PostgreSQL)',
+  );
 }
 const messenger = createLineMessenger({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
 // Replies handed to the outbox are sealed with the personal-fields key.

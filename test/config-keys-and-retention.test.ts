@@ -47,7 +47,7 @@ describe('PERSONAL_DATA_RETENTION_DAYS', () => {
 describe('NODE_ENV=production', () => {
   const production = { LINE_CHANNEL_SECRET: 'a'.repeat(32), LINE_CHANNEL_ACCESS_TOKEN: 'b'.repeat(40), FIELD_ENCRYPTION_KEY: key(), NODE_ENV: 'production' };
 
-  it('starts with the channel\'s own credentials and a key', () => {
+  it("starts with the channel's own credentials and a key", () => {
     expect(loadConfig(production).NODE_ENV).toBe('production');
   });
 
@@ -55,7 +55,9 @@ describe('NODE_ENV=production', () => {
     const placeholder = errorOf({ ...production, LINE_CHANNEL_SECRET: placeholderCredentials.LINE_CHANNEL_SECRET });
     expect(placeholder.variable).toBe('LINE_CHANNEL_SECRET');
     expect(placeholder.message).toContain('public placeholder');
-    expect(errorOf({ ...production, LINE_CHANNEL_ACCESS_TOKEN: placeholderCredentials.LINE_CHANNEL_ACCESS_TOKEN })).toMatchObject({ variable: 'LINE_CHANNEL_ACCESS_TOKEN' });
+    expect(errorOf({ ...production, LINE_CHANNEL_ACCESS_TOKEN: placeholderCredentials.LINE_CHANNEL_ACCESS_TOKEN })).toMatchObject({
+      variable: 'LINE_CHANNEL_ACCESS_TOKEN',
+    });
     const blank = errorOf({ ...production, LINE_CHANNEL_SECRET: ' \t ' });
     expect(blank.variable).toBe('LINE_CHANNEL_SECRET');
     expect(blank.message).toContain('blank');

@@ -166,9 +166,7 @@ describe('requests LINE rejects', () => {
     const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('a'.repeat(21))])] }));
     await client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('a'.repeat(20))])] });
 
-    expect(jsonOf(error).details).toEqual([
-      { message: 'Length must be between 1 and 20', property: 'messages[0].quickReply.items[0].action.label' },
-    ]);
+    expect(jsonOf(error).details).toEqual([{ message: 'Length must be between 1 and 20', property: 'messages[0].quickReply.items[0].action.label' }]);
     expect(fake.pushes).toHaveLength(1);
   });
 
@@ -176,9 +174,7 @@ describe('requests LINE rejects', () => {
     const error = await failureOf(client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('OK', 'd'.repeat(301))])] }));
     await client.pushMessage({ to: ALICE, messages: [withQuickReply([postback('OK', 'd'.repeat(300))])] });
 
-    expect(jsonOf(error).details).toEqual([
-      { message: 'Length must be between 0 and 300', property: 'messages[0].quickReply.items[0].action.data' },
-    ]);
+    expect(jsonOf(error).details).toEqual([{ message: 'Length must be between 0 and 300', property: 'messages[0].quickReply.items[0].action.data' }]);
     expect(fake.pushes).toHaveLength(1);
   });
 
@@ -276,9 +272,7 @@ describe('requests LINE rejects', () => {
     const longLabel = await failureOf(client.pushMessage({ to: ALICE, messages: [flex(bubble('x'.repeat(41)))] }));
 
     expect(jsonOf(tooManyBubbles).details).toEqual([{ message: 'Size must be between 1 and 12', property: 'messages[0].contents.contents' }]);
-    expect(jsonOf(longLabel).details).toEqual([
-      { message: 'Length must be between 1 and 40', property: 'messages[0].contents.body.contents[0].action.label' },
-    ]);
+    expect(jsonOf(longLabel).details).toEqual([{ message: 'Length must be between 1 and 40', property: 'messages[0].contents.body.contents[0].action.label' }]);
   });
 
   it('rejects a datetime picker whose min is after its max', async () => {
@@ -493,7 +487,11 @@ describe('each message type and each place of an action, refused with LINE’s d
       raw({ type: 'text', text: '$'.repeat(21), emojis: Array.from({ length: 21 }, (_, index) => ({ index, productId: 'p', emojiId: 'e' })) }),
       [{ message: 'Size must be between 0 and 20', property: 'messages[0].emojis' }],
     ],
-    ['a textV2 message of 5001 units', raw({ type: 'textV2', text: 'x'.repeat(5001) }), [{ message: 'Length must be between 1 and 5000', property: 'messages[0].text' }]],
+    [
+      'a textV2 message of 5001 units',
+      raw({ type: 'textV2', text: 'x'.repeat(5001) }),
+      [{ message: 'Length must be between 1 and 5000', property: 'messages[0].text' }],
+    ],
     ['a sticker without its sticker id', raw({ type: 'sticker', packageId: '446' }), [{ message: 'must be specified', property: 'messages[0].stickerId' }]],
     [
       'an image over plain http',
@@ -505,7 +503,11 @@ describe('each message type and each place of an action, refused with LINE’s d
       raw({ type: 'video', originalContentUrl: IMAGE, previewImageUrl: IMAGE, trackingId: 'x'.repeat(101) }),
       [{ message: 'Length must be between 1 and 100', property: 'messages[0].trackingId' }],
     ],
-    ['an audio message of 1.5 ms', raw({ type: 'audio', originalContentUrl: IMAGE, duration: 1.5 }), [{ message: 'Must be an integer', property: 'messages[0].duration' }]],
+    [
+      'an audio message of 1.5 ms',
+      raw({ type: 'audio', originalContentUrl: IMAGE, duration: 1.5 }),
+      [{ message: 'Must be an integer', property: 'messages[0].duration' }],
+    ],
     [
       'a location north of the pole',
       raw({ type: 'location', title: '港北', address: '横浜市', latitude: 91, longitude: 139.6 }),
@@ -574,11 +576,17 @@ describe('each message type and each place of an action, refused with LINE’s d
       ],
     ],
     ['a message without a type', raw({ text: 'x' }), [{ message: 'must be specified', property: 'messages[0].type' }]],
-    ['a sender name of 21 characters', raw({ type: 'text', text: 'x', sender: { name: 'x'.repeat(21) } }), [{ message: 'Length must be between 1 and 20', property: 'messages[0].sender.name' }]],
+    [
+      'a sender name of 21 characters',
+      raw({ type: 'text', text: 'x', sender: { name: 'x'.repeat(21) } }),
+      [{ message: 'Length must be between 1 and 20', property: 'messages[0].sender.name' }],
+    ],
   ];
 
   it.each(messageCases)('refuses %s', async (_name, message, details) => {
-    expect(await detailsOf([text('ok'), message])).toEqual(details.map((detail) => ({ ...detail, property: detail.property.replace('messages[0]', 'messages[1]') })));
+    expect(await detailsOf([text('ok'), message])).toEqual(
+      details.map((detail) => ({ ...detail, property: detail.property.replace('messages[0]', 'messages[1]') })),
+    );
     expect(fake.pushes).toHaveLength(0);
   });
 
@@ -606,7 +614,12 @@ describe('each message type and each place of an action, refused with LINE’s d
     [
       'template button: a camera, which only quick replies have',
       buttons({ actions: [{ type: 'camera', label: 'カメラ' }] }),
-      [{ message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard]', property: 'messages[0].template.actions[0].type' }],
+      [
+        {
+          message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard]',
+          property: 'messages[0].template.actions[0].type',
+        },
+      ],
     ],
     [
       'template button: a message action without its text',
@@ -645,8 +658,13 @@ describe('each message type and each place of an action, refused with LINE’s d
     expect(fake.pushes).toHaveLength(0);
   });
 
-  const menu = (areas: Record<string, unknown>[]): messagingApi.RichMenuRequest =>
-    ({ size: { width: 2500, height: 1686 }, selected: false, name: 'main', chatBarText: 'メニュー', areas });
+  const menu = (areas: Record<string, unknown>[]): messagingApi.RichMenuRequest => ({
+    size: { width: 2500, height: 1686 },
+    selected: false,
+    name: 'main',
+    chatBarText: 'メニュー',
+    areas,
+  });
   const area = (action: Record<string, unknown>, bounds = { x: 0, y: 0, width: 1250, height: 843 }): Record<string, unknown> => ({ bounds, action });
 
   it('refuses rich menu area actions LINE refuses there, and areas outside the image, naming each', async () => {
@@ -664,7 +682,10 @@ describe('each message type and each place of an action, refused with LINE’s d
     expect(jsonOf(failure)).toEqual({
       message: 'The request body has 4 error(s)',
       details: [
-        { message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard, richmenuswitch]', property: 'areas[0].action.type' },
+        {
+          message: 'Must be one of the following values: [postback, message, uri, datetimepicker, clipboard, richmenuswitch]',
+          property: 'areas[0].action.type',
+        },
         { message: 'Length must be between 1 and 32', property: 'areas[1].action.richMenuAliasId' },
         { message: 'Length must be between 1 and 20', property: 'areas[2].action.label' },
         { message: 'The area must lie within the rich menu image', property: 'areas[2].bounds' },

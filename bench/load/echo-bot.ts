@@ -9,7 +9,10 @@ import { messagingApi, middleware } from '@line/bot-sdk';
 import type { webhook } from '@line/bot-sdk';
 
 const channelSecret = process.env.LINE_CHANNEL_SECRET ?? '';
-const client = new messagingApi.MessagingApiClient({ channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN ?? '', baseURL: process.env.LINE_API_BASE_URL ?? '' });
+const client = new messagingApi.MessagingApiClient({
+  channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN ?? '',
+  baseURL: process.env.LINE_API_BASE_URL ?? '',
+});
 const app = express();
 app.get('/healthz', (_req, res) => {
   res.json({ status: 'ok' });

@@ -50,7 +50,13 @@ export const afterBookingStates = {
   cancellingBooking: machineSetup.createStateConfig({
     entry: { type: 'cancelBooking', params: ({ context }) => ({ bookingId: context.cancelling?.id ?? '' }) },
     on: {
-      BOOKING_CANCELLED: { target: 'idle', actions: sayWith(({ event }) => ({ key: 'bookingCancelled', booking: event.type === 'BOOKING_CANCELLED' ? event.booking : { id: '', date: '', time: '' } })) },
+      BOOKING_CANCELLED: {
+        target: 'idle',
+        actions: sayWith(({ event }) => ({
+          key: 'bookingCancelled',
+          booking: event.type === 'BOOKING_CANCELLED' ? event.booking : { id: '', date: '', time: '' },
+        })),
+      },
       CANCEL_FAILED: { target: 'idle', actions: [say({ key: 'cancelClosed' }), cancellationInfo] },
     },
   }),

@@ -5,17 +5,36 @@
  */
 import { or } from 'xstate';
 import { isFaq } from './intents.ts';
-import { askAgain, checksBefore, erasureRequest, factsOf, faqAnswer, machineSetup, said, say, sayWith, tap, termsFull, viewOf, yesNoQuestion } from './shared.ts';
+import {
+  askAgain,
+  checksBefore,
+  erasureRequest,
+  factsOf,
+  faqAnswer,
+  machineSetup,
+  said,
+  say,
+  sayWith,
+  tap,
+  termsFull,
+  viewOf,
+  yesNoQuestion,
+} from './shared.ts';
 
 export const eligibilityStates = {
   // Checks before anything personal is asked: consent to the terms in force (Art. 6
   // preamble), no suspension (Art. 12), no refusal (Art. 6(4)), and the number of upcoming bookings.
   startBooking: machineSetup.createStateConfig({
-    always: checksBefore({ target: 'questions.registered', actions: say({ key: 'startBooking' }) }, [{ guard: 'noAvailability', target: 'idle', actions: say({ key: 'noAvailability' }) }]),
+    always: checksBefore({ target: 'questions.registered', actions: say({ key: 'startBooking' }) }, [
+      { guard: 'noAvailability', target: 'idle', actions: say({ key: 'noAvailability' }) },
+    ]),
   }),
 
   terms: machineSetup.createStateConfig({
-    entry: ['askTerms', sayWith(({ context, event }) => ({ key: 'ask', question: 'terms', view: viewOf(context), changed: factsOf(event).consentedToEarlier }))],
+    entry: [
+      'askTerms',
+      sayWith(({ context, event }) => ({ key: 'ask', question: 'terms', view: viewOf(context), changed: factsOf(event).consentedToEarlier })),
+    ],
     on: {
       // Nothing has been entered yet, so there is nothing to discard: the terms question
       // (and its buttons) stays valid however long the user takes to read.
@@ -42,7 +61,11 @@ export const eligibilityStates = {
       {
         guard: ({ context, event }) => context.termsVersion === factsOf(event).terms.version,
         target: 'startBooking',
-        actions: [{ type: 'recordConsent', params: ({ event }) => ({ termsId: factsOf(event).terms.id }) }, 'rememberConsent', sayWith(({ event }) => ({ key: 'consentRecorded', version: factsOf(event).terms.version }))],
+        actions: [
+          { type: 'recordConsent', params: ({ event }) => ({ termsId: factsOf(event).terms.id }) },
+          'rememberConsent',
+          sayWith(({ event }) => ({ key: 'consentRecorded', version: factsOf(event).terms.version })),
+        ],
       },
       { target: 'terms' },
     ],

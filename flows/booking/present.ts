@@ -80,7 +80,9 @@ function termsQuestion(view: AskView, ctx: PresentContext, brief: boolean, chang
   const card = ctx.termsCard(version);
   const label = card?.label ?? version;
   const question = fill(changed ? copy.termsChangedQuestion : copy.termsQuestion, ctx, { version: label });
-  const readFull: Action = card?.fullTextUrl ? { type: 'uri', label: copy.buttons.readFull, uri: card.fullTextUrl } : pb(copy.buttons.readFull, 'terms.full', view.q);
+  const readFull: Action = card?.fullTextUrl
+    ? { type: 'uri', label: copy.buttons.readFull, uri: card.fullTextUrl }
+    : pb(copy.buttons.readFull, 'terms.full', view.q);
   const actions = [pb(copy.buttons.agree, 'terms.agree', view.q), pb(copy.buttons.decline, 'terms.decline', view.q), readFull];
   if (brief) return [text(fill(copy.termsPleaseChoose, ctx), actions)];
   const changes =
@@ -97,13 +99,24 @@ function termsQuestion(view: AskView, ctx: PresentContext, brief: boolean, chang
       layout: 'vertical',
       spacing: 'md',
       contents: [
-        ...changes.map((line, i): messagingApi.FlexComponent => ({ type: 'text', text: line, wrap: true, size: 'sm', ...(i === 0 ? { weight: 'bold' as const } : {}) })),
+        ...changes.map((line, i): messagingApi.FlexComponent => ({
+          type: 'text',
+          text: line,
+          wrap: true,
+          size: 'sm',
+          ...(i === 0 ? { weight: 'bold' as const } : {}),
+        })),
         ...(changes.length ? [{ type: 'separator' } as const] : []),
         ...(summaryText ? [{ type: 'text', text: summaryText, wrap: true, size: 'sm' } as const, { type: 'separator' } as const] : []),
         { type: 'text', text: question, wrap: true, size: 'sm' },
       ],
     },
-    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : i === 2 ? 'link' : 'secondary')) },
+    footer: {
+      type: 'box',
+      layout: 'vertical',
+      spacing: 'sm',
+      contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : i === 2 ? 'link' : 'secondary')),
+    },
   };
   const altText = truncate([title, ...changes, summaryText, question].filter(Boolean).join('\n'), limits.flexAltText);
   return [{ type: 'flex', altText, contents: bubble }];
@@ -128,7 +141,11 @@ function summary(view: AskView): Message[] {
     [L.topic, truncate(d.topic ?? '', 300)],
     [L.attendant, attendantText(view)],
   ];
-  const actions = [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)];
+  const actions = [
+    pb(copy.buttons.confirm, 'summary.confirm', view.q),
+    pb(copy.buttons.edit, 'summary.edit', view.q),
+    pb(copy.buttons.quit, 'nav.quit', view.q),
+  ];
   const bubble: messagingApi.FlexBubble = {
     type: 'bubble',
     header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: L.title, weight: 'bold' }] },
@@ -172,7 +189,10 @@ function timeQuestion(view: AskView, ctx: OfficeFacts): Message[] {
     body: { type: 'box', layout: 'vertical', spacing: 'sm', contents: [{ type: 'text', text: heading, wrap: true, size: 'sm' }, ...rows] },
   };
   const altText = truncate(`${heading}\n${view.offeredTimes.join(' / ')}`, limits.flexAltText);
-  return [{ type: 'flex', altText, contents: bubble }, text(copy.briefQuestions.time, [pb(copy.buttons.otherDate, 'nav.back', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)])];
+  return [
+    { type: 'flex', altText, contents: bubble },
+    text(copy.briefQuestions.time, [pb(copy.buttons.otherDate, 'nav.back', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)]),
+  ];
 }
 
 function dateQuestion(view: AskView, brief: boolean): Message[] {
@@ -207,17 +227,38 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
     case 'language':
       return [text(prompt(id), nav(view.q))];
     case 'phoneRegistered':
-      return [text(fill(prompt(id), ctx, { phone: view.draft.phone ? maskPhone(view.draft.phone) : '' }), [pb(copy.buttons.samePhone, 'yes', view.q), pb(copy.buttons.changedPhone, 'no', view.q), ...nav(view.q)])];
+      return [
+        text(fill(prompt(id), ctx, { phone: view.draft.phone ? maskPhone(view.draft.phone) : '' }), [
+          pb(copy.buttons.samePhone, 'yes', view.q),
+          pb(copy.buttons.changedPhone, 'no', view.q),
+          ...nav(view.q),
+        ]),
+      ];
     case 'topicSensitive':
-      return [text(`${brief ? '' : `${sensitiveTopicNotice}\n`}${prompt(id)}`, [pb(copy.buttons.keepTopic, 'topic.keep', view.q), pb(copy.buttons.rewriteTopic, 'topic.rewrite', view.q), ...nav(view.q)])];
+      return [
+        text(`${brief ? '' : `${sensitiveTopicNotice}\n`}${prompt(id)}`, [
+          pb(copy.buttons.keepTopic, 'topic.keep', view.q),
+          pb(copy.buttons.rewriteTopic, 'topic.rewrite', view.q),
+          ...nav(view.q),
+        ]),
+      ];
     case 'attendant':
-      return [text(prompt(id), [pb(copy.buttons.attendantNone, 'attendant.none', view.q), pb(copy.buttons.attendantInterpreter, 'attendant.interpreter', view.q), pb(copy.buttons.attendantAssistant, 'attendant.assistant', view.q), ...nav(view.q)])];
+      return [
+        text(prompt(id), [
+          pb(copy.buttons.attendantNone, 'attendant.none', view.q),
+          pb(copy.buttons.attendantInterpreter, 'attendant.interpreter', view.q),
+          pb(copy.buttons.attendantAssistant, 'attendant.assistant', view.q),
+          ...nav(view.q),
+        ]),
+      ];
     case 'date':
       return dateQuestion(view, brief);
     case 'time':
       return timeQuestion(view, ctx);
     case 'summary':
-      return brief ? [text(prompt(id), [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), ...nav(view.q)])] : summary(view);
+      return brief
+        ? [text(prompt(id), [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), ...nav(view.q)])]
+        : summary(view);
     case 'editField':
       return [
         text(prompt(id), [
@@ -233,7 +274,12 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
     case 'confirmQuit':
       return [text(prompt(id), [pb(copy.buttons.quitYes, 'quit.yes', view.q), pb(copy.buttons.quitNo, 'quit.no', view.q)])];
     case 'confirmCancel':
-      return [text(fillTemplate(prompt(id), { when: view.cancelling ? formatWhen(view.cancelling) : '' }), [pb(copy.buttons.cancelYes, 'cancel.yes', view.q), pb(copy.buttons.cancelNo, 'cancel.no', view.q)])];
+      return [
+        text(fillTemplate(prompt(id), { when: view.cancelling ? formatWhen(view.cancelling) : '' }), [
+          pb(copy.buttons.cancelYes, 'cancel.yes', view.q),
+          pb(copy.buttons.cancelNo, 'cancel.no', view.q),
+        ]),
+      ];
   }
 }
 
@@ -265,7 +311,12 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'erasureRequested':
       return [text(`${fill(copy.erasureRequested, ctx)}${say.bookings.length ? `\n\n${copy.erasureKeepsUpcoming}\n${bookingLines(say.bookings)}` : ''}`)];
     case 'cancellationInfo':
-      return [text(`${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`, menuQuickReplies(q))];
+      return [
+        text(
+          `${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`,
+          menuQuickReplies(q),
+        ),
+      ];
     case 'existingBooking':
       return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`, menuQuickReplies(q))];
     case 'dateRefused':

@@ -47,7 +47,10 @@ export const reviewQuestions = {
     entry: ask('editField'),
     on: {
       POSTBACK: corrections.map((c) => c.postback),
-      TEXT: typedAnswers([{ actions: askAgain }], corrections.map((c) => c.text)),
+      TEXT: typedAnswers(
+        [{ actions: askAgain }],
+        corrections.map((c) => c.text),
+      ),
     },
   }),
 };
@@ -56,13 +59,25 @@ export const reviewStates = {
   confirming: machineSetup.createStateConfig({
     always: checksBefore(
       { target: 'creating', actions: { type: 'createBooking', params: ({ context, event }) => ({ draft: context.draft, termsId: factsOf(event).terms.id }) } },
-      [{ guard: ({ context, event }) => !isAvailable(factsOf(event), context.draft.date, context.draft.time), target: 'questions.time', actions: say({ key: 'timeTaken' }) }],
+      [
+        {
+          guard: ({ context, event }) => !isAvailable(factsOf(event), context.draft.date, context.draft.time),
+          target: 'questions.time',
+          actions: say({ key: 'timeTaken' }),
+        },
+      ],
     ),
   }),
   // Waiting for the runner's answer to createBooking, within the same turn.
   creating: machineSetup.createStateConfig({
     on: {
-      BOOKING_CREATED: { target: 'idle', actions: sayWith(({ event }) => ({ key: 'bookingConfirmed', booking: event.type === 'BOOKING_CREATED' ? event.booking : { id: '', date: '', time: '' } })) },
+      BOOKING_CREATED: {
+        target: 'idle',
+        actions: sayWith(({ event }) => ({
+          key: 'bookingConfirmed',
+          booking: event.type === 'BOOKING_CREATED' ? event.booking : { id: '', date: '', time: '' },
+        })),
+      },
       BOOKING_FAILED: [
         { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'full', target: 'questions.time', actions: say({ key: 'timeTaken' }) },
         { guard: ({ event }) => event.type === 'BOOKING_FAILED' && event.reason === 'refused', target: 'idle', actions: say({ key: 'refused' }) },

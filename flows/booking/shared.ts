@@ -109,7 +109,8 @@ function asksFaqDuringQuestion({ context, event }: Args): boolean {
 const typedCommandWord = ({ context, event }: Args) => modeOf(context) !== undefined && event.type === 'TEXT' && commandWords.has(exactIntent(event.text));
 
 /** Text the parent of the booking questions handles (quit, back, FAQ…): not an answer to the question. */
-const isCommand = (args: Args) => wantsToQuit(args) || wantsToGoBack(args) || asksForBookings(args) || asksForErasure(args) || asksFaqDuringQuestion(args) || typedCommandWord(args);
+const isCommand = (args: Args) =>
+  wantsToQuit(args) || wantsToGoBack(args) || asksForBookings(args) || asksForErasure(args) || asksFaqDuringQuestion(args) || typedCommandWord(args);
 
 export const machineSetup = setup({
   types: {
@@ -137,7 +138,9 @@ export const machineSetup = setup({
       return { editing: true, slotBeforeEdit: date && time ? { date, time } : null };
     }),
     /** Backing out of a date correction before choosing a time: the summary keeps its old slot. */
-    keepSlotBeforeEdit: assign(({ context }) => (context.draft.time === undefined && context.slotBeforeEdit ? { draft: { ...context.draft, ...context.slotBeforeEdit } } : {})),
+    keepSlotBeforeEdit: assign(({ context }) =>
+      context.draft.time === undefined && context.slotBeforeEdit ? { draft: { ...context.draft, ...context.slotBeforeEdit } } : {},
+    ),
     endCorrecting: assign({ editing: false, slotBeforeEdit: null }),
     /** The dates for the current page of the date question. */
     offerDates: assign(({ context, event }) => {
@@ -256,7 +259,11 @@ export function fieldQuestion<T>(
     if (!result.ok) throw new Error(`fieldQuestion ${id}: stored an invalid answer`);
     return result.value;
   };
-  const valid: Transition = { guard: ({ event }: Args) => field.validate(textOf(event)).ok, actions: setDraft((args) => field.store(value(args))), target: field.target };
+  const valid: Transition = {
+    guard: ({ event }: Args) => field.validate(textOf(event)).ok,
+    actions: setDraft((args) => field.store(value(args))),
+    target: field.target,
+  };
   const invalid: Transition = {
     actions: sayWith(({ event }) => {
       const result = field.validate(textOf(event));

@@ -17,16 +17,25 @@ function refusalFor(facts: Facts, date: JpDate): DateRefusal | null {
 }
 
 const pickedDate = ({ event }: { event: DialogueEvent }): JpDate | null =>
-  event.type === 'POSTBACK' && event.action === 'date.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedDate(event.text, event.facts.today) : null;
+  event.type === 'POSTBACK' && event.action === 'date.pick'
+    ? (event.value ?? null)
+    : event.type === 'TEXT'
+      ? parseTypedDate(event.text, event.facts.today)
+      : null;
 
 const pickedTime = ({ event }: { event: DialogueEvent }): string | null =>
-  event.type === 'POSTBACK' && event.action === 'time.pick' ? (event.value ?? null) : event.type === 'TEXT' ? parseTypedTime(event.text, { afternoonForHoursBelow: 8 }) : null;
+  event.type === 'POSTBACK' && event.action === 'time.pick'
+    ? (event.value ?? null)
+    : event.type === 'TEXT'
+      ? parseTypedTime(event.text, { afternoonForHoursBelow: 8 })
+      : null;
 
 // ---------------------------------------------------------------------------------------------
 // Date and time: only what the rules and the current capacity allow is offered.
 // ---------------------------------------------------------------------------------------------
 
-const dateRefused = (date: (args: Args) => JpDate) => sayWith((args) => ({ key: 'dateRefused', date: date(args), reason: refusalFor(factsOf(args.event), date(args)) ?? 'full' }));
+const dateRefused = (date: (args: Args) => JpDate) =>
+  sayWith((args) => ({ key: 'dateRefused', date: date(args), reason: refusalFor(factsOf(args.event), date(args)) ?? 'full' }));
 
 export const slotQuestions = {
   date: machineSetup.createStateConfig({
@@ -36,8 +45,17 @@ export const slotQuestions = {
       POSTBACK: [
         { guard: tap('date.more'), target: 'date', reenter: true, actions: 'nextDatePage' },
         { guard: tap('date.prev'), target: 'date', reenter: true, actions: 'previousDatePage' },
-        { guard: ({ event }) => tapped(event, 'date.pick') && timesOn(factsOf(event), valueOf(event)).length > 0, actions: setDraft(({ event }) => ({ date: valueOf(event), time: undefined })), target: 'time' },
-        { guard: ({ event }) => tapped(event, 'date.pick') && /^\d{4}-\d{2}-\d{2}$/.test(valueOf(event)), target: 'date', reenter: true, actions: dateRefused(({ event }) => valueOf(event)) },
+        {
+          guard: ({ event }) => tapped(event, 'date.pick') && timesOn(factsOf(event), valueOf(event)).length > 0,
+          actions: setDraft(({ event }) => ({ date: valueOf(event), time: undefined })),
+          target: 'time',
+        },
+        {
+          guard: ({ event }) => tapped(event, 'date.pick') && /^\d{4}-\d{2}-\d{2}$/.test(valueOf(event)),
+          target: 'date',
+          reenter: true,
+          actions: dateRefused(({ event }) => valueOf(event)),
+        },
       ],
       TEXT: typedAnswers([
         {
@@ -48,7 +66,12 @@ export const slotQuestions = {
           actions: setDraft(({ event }) => ({ date: pickedDate({ event }) ?? '', time: undefined })),
           target: 'time',
         },
-        { guard: ({ event }) => pickedDate({ event }) !== null, target: 'date', reenter: true, actions: dateRefused(({ event }) => pickedDate({ event }) ?? '') },
+        {
+          guard: ({ event }) => pickedDate({ event }) !== null,
+          target: 'date',
+          reenter: true,
+          actions: dateRefused(({ event }) => pickedDate({ event }) ?? ''),
+        },
         { actions: [say({ key: 'dateFormatHelp' }), askAgain] },
       ]),
     },
@@ -58,11 +81,19 @@ export const slotQuestions = {
     always: { guard: ({ context }) => context.offeredTimes.length === 0, target: 'date', actions: say({ key: 'dateFull' }) },
     on: {
       POSTBACK: [
-        { guard: ({ context, event }) => tapped(event, 'time.pick') && isAvailable(factsOf(event), context.draft.date, valueOf(event)), actions: setDraft(({ event }) => ({ time: valueOf(event) })), target: 'summary' },
+        {
+          guard: ({ context, event }) => tapped(event, 'time.pick') && isAvailable(factsOf(event), context.draft.date, valueOf(event)),
+          actions: setDraft(({ event }) => ({ time: valueOf(event) })),
+          target: 'summary',
+        },
         { guard: tap('time.pick'), target: 'time', reenter: true, actions: say({ key: 'timeTaken' }) },
       ],
       TEXT: typedAnswers([
-        { guard: ({ context, event }) => isAvailable(factsOf(event), context.draft.date, pickedTime({ event }) ?? undefined), actions: setDraft(({ event }) => ({ time: pickedTime({ event }) ?? '' })), target: 'summary' },
+        {
+          guard: ({ context, event }) => isAvailable(factsOf(event), context.draft.date, pickedTime({ event }) ?? undefined),
+          actions: setDraft(({ event }) => ({ time: pickedTime({ event }) ?? '' })),
+          target: 'summary',
+        },
         { guard: ({ event }) => pickedTime({ event }) !== null, target: 'time', reenter: true, actions: say({ key: 'timeTaken' }) },
         { actions: [say({ key: 'timeFormatHelp' }), askAgain] },
       ]),

@@ -67,7 +67,8 @@ function upgradeFrom4(state: { value: unknown; context: unknown }): { value: unk
  * names unknown states, or a finished machine. The runner then starts again politely.
  */
 export function snapshotFromStored(flowVersion: number, stored: { value: unknown; context: unknown }): BookingSnapshot | null {
-  const state = flowVersion === FLOW_VERSION ? (stored as { value: unknown; context: unknown; historyValue?: unknown }) : flowVersion === 4 ? upgradeFrom4(stored) : null;
+  const state =
+    flowVersion === FLOW_VERSION ? (stored as { value: unknown; context: unknown; historyValue?: unknown }) : flowVersion === 4 ? upgradeFrom4(stored) : null;
   if (!state) return null;
   const value = typeof state.value === 'string' ? stateValueOf(state.value) : null;
   if (value === null || typeof state.context !== 'object' || state.context === null) return null;

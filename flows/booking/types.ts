@@ -66,7 +66,6 @@ export type QuestionId =
   | 'confirmQuit'
   | 'confirmCancel';
 
-
 export interface DialogueContext {
   /** Counter of questions asked; buttons carry it so stale taps can be recognised. */
   q: number;

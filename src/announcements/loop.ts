@@ -14,7 +14,10 @@ import { defaultSenderOptions, startAnnouncementSender } from './sender.ts';
  * An idle sender looks for work every SCHEDULER_INTERVAL_SECONDS, but at least every 5 seconds,
  * so a published announcement starts going out promptly; a busy one goes on without pausing.
  */
-export function startAnnouncementsFromConfig(config: Config, deps: { prisma: PrismaClient; clock: Clock; logger: Logger; multicaster?: Multicaster }): { stop(): Promise<void> } {
+export function startAnnouncementsFromConfig(
+  config: Config,
+  deps: { prisma: PrismaClient; clock: Clock; logger: Logger; multicaster?: Multicaster },
+): { stop(): Promise<void> } {
   const multicaster = deps.multicaster ?? createLineMulticaster({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL });
   const intervalMs = Math.min(config.SCHEDULER_INTERVAL_SECONDS, 5) * 1000;
   return startAnnouncementSender({ prisma: deps.prisma, clock: deps.clock, logger: deps.logger, multicaster }, intervalMs, {

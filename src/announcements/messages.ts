@@ -67,7 +67,13 @@ const officeValues = (office: OfficeWording) => ({ office: office.officeName, ph
  * address, the full text itself in the chat, when it fits in one request).
  */
 export function termsChangeMessages(terms: TermsAnnouncementInput, variant: Variant, office: OfficeWording): Message[] {
-  const values = { ...officeValues(office), label: terms.label, date: formatJpDate(terms.effectiveDate, { withYear: true }), changes: terms.changeSummary, summary: terms.cardSummary };
+  const values = {
+    ...officeValues(office),
+    label: terms.label,
+    date: formatJpDate(terms.effectiveDate, { withYear: true }),
+    changes: terms.changeSummary,
+    summary: terms.cardSummary,
+  };
   const c = announcementCopy;
   const parts = [
     c.termsTitle,
@@ -89,7 +95,9 @@ export function termsChangeMessages(terms: TermsAnnouncementInput, variant: Vari
   if (terms.fullTextUrl) return [main, fullTextCard(terms, terms.fullTextUrl, values)];
   const chunks = splitText(terms.body, limits.textLength);
   if (chunks.length > maxChatFullTextParts) {
-    throw new AnnouncementContentError(`規約の全文が長すぎてLINEのメッセージに収まりません（${terms.body.length}文字）。PUBLIC_BASE_URL を設定すると、全文はWebページへのボタンで案内されます。`);
+    throw new AnnouncementContentError(
+      `規約の全文が長すぎてLINEのメッセージに収まりません（${terms.body.length}文字）。PUBLIC_BASE_URL を設定すると、全文はWebページへのボタンで案内されます。`,
+    );
   }
   return [main, ...chunks.map((chunk) => text(chunk))];
 }

@@ -28,8 +28,17 @@ function buttonOf(action: messagingApi.Action | undefined, primary: boolean): Pr
 /** The text and buttons of a flex box, depth first, in reading order. */
 function walkBox(node: unknown, lines: Array<PreviewLine | { separator: true }>, buttons: PreviewButton[]): void {
   if (!node || typeof node !== 'object') return;
-  const component = node as { type?: string; text?: string; weight?: string; size?: string; contents?: unknown[]; action?: messagingApi.Action; style?: string };
-  if (component.type === 'text' && typeof component.text === 'string') lines.push({ text: component.text, bold: component.weight === 'bold', small: component.size === 'sm' || component.size === 'xs' });
+  const component = node as {
+    type?: string;
+    text?: string;
+    weight?: string;
+    size?: string;
+    contents?: unknown[];
+    action?: messagingApi.Action;
+    style?: string;
+  };
+  if (component.type === 'text' && typeof component.text === 'string')
+    lines.push({ text: component.text, bold: component.weight === 'bold', small: component.size === 'sm' || component.size === 'xs' });
   else if (component.type === 'separator') lines.push({ separator: true });
   else if (component.type === 'button') {
     const button = buttonOf(component.action, component.style === 'primary');
@@ -80,5 +89,9 @@ export function consentCardMessages(
     cancelling: context.cancelling,
   };
   const card = termsCardOf(terms, publicBaseUrl);
-  return present([{ key: 'ask', question: 'terms', view, changed }], { ...office, termsText: () => undefined, termsCard: (v) => (v === terms.version ? card : undefined) }, 1);
+  return present(
+    [{ key: 'ask', question: 'terms', view, changed }],
+    { ...office, termsText: () => undefined, termsCard: (v) => (v === terms.version ? card : undefined) },
+    1,
+  );
 }

@@ -66,7 +66,15 @@ async function bookedFollowers(tx: Prisma.TransactionClient, from: JpDate, to: J
 /** Stores the announcement and its batches (one retry key each, before any attempt). */
 async function storeAnnouncement(
   tx: Prisma.TransactionClient,
-  data: { kind: string; title: string; body: string | null; audience: Audience; rangeFrom: string | null; rangeTo: string | null; termsVersionId: number | null },
+  data: {
+    kind: string;
+    title: string;
+    body: string | null;
+    audience: Audience;
+    rangeFrom: string | null;
+    rangeTo: string | null;
+    termsVersionId: number | null;
+  },
   groups: Array<{ variant: Variant; recipients: string[]; messages: Message[] }>,
   options: PublishOptions,
 ) {
@@ -133,16 +141,30 @@ export async function publishTermsVersion(prisma: PrismaClient, versionId: numbe
       if (terms.status !== 'draft') throw new TermsVersionError('status', 'この版はすでに公開されています。');
       const effectiveDate = tokyoDateOf(terms.effectiveAt);
       if (effectiveDate <= tokyoDateOf(options.now)) {
-        throw new TermsVersionError('effectiveDate', `適用日（${effectiveDate}）が今日以前のため公開できません。この下書きを削除し、明日以降の適用日で作り直してください。`);
+        throw new TermsVersionError(
+          'effectiveDate',
+          `適用日（${effectiveDate}）が今日以前のため公開できません。この下書きを削除し、明日以降の適用日で作り直してください。`,
+        );
       }
       const messages = termsAnnouncementMessages(terms, options);
-      const { count } = await tx.termsVersion.updateMany({ where: { id: versionId, status: 'draft' }, data: { status: 'published', publishedAt: options.now } });
+      const { count } = await tx.termsVersion.updateMany({
+        where: { id: versionId, status: 'draft' },
+        data: { status: 'published', publishedAt: options.now },
+      });
       if (count !== 1) throw new TermsVersionError('status', 'この版はすでに公開されています。');
       const followers = await currentFollowers(tx);
       const booked = new Set(await bookedFollowers(tx, effectiveDate, null));
       return storeAnnouncement(
         tx,
-        { kind: announcementKinds.termsChange, title: `利用規約改定のお知らせ（${labelOf(terms)}）`, body: null, audience: audiences.allFollowers, rangeFrom: null, rangeTo: null, termsVersionId: terms.id },
+        {
+          kind: announcementKinds.termsChange,
+          title: `利用規約改定のお知らせ（${labelOf(terms)}）`,
+          body: null,
+          audience: audiences.allFollowers,
+          rangeFrom: null,
+          rangeTo: null,
+          termsVersionId: terms.id,
+        },
         [
           { variant: variants.all, recipients: followers.filter((id) => !booked.has(id)), messages: messages.all },
           { variant: variants.booked, recipients: followers.filter((id) => booked.has(id)), messages: messages.booked },
@@ -163,7 +185,13 @@ export type OfficeNoticeInput = {
 };
 
 /** Checks an office notice form; returns the cleaned values or throws AnnouncementInputError. */
-export function validateOfficeNotice(input: OfficeNoticeInput): { title: string; body: string; audience: Audience; rangeFrom: JpDate | null; rangeTo: JpDate | null } {
+export function validateOfficeNotice(input: OfficeNoticeInput): {
+  title: string;
+  body: string;
+  audience: Audience;
+  rangeFrom: JpDate | null;
+  rangeTo: JpDate | null;
+} {
   const title = cleanText(input.title).replace(/\s+/g, ' ');
   const body = cleanText(input.body);
   if (!title) throw new AnnouncementInputError('title', '件名（管理用）を入力してください。');
@@ -183,7 +211,10 @@ export function validateOfficeNotice(input: OfficeNoticeInput): { title: string;
 
 /** How many users an office notice would reach now (for the preview). */
 export async function countNoticeRecipients(prisma: PrismaClient, notice: ReturnType<typeof validateOfficeNotice>): Promise<number> {
-  return prisma.$transaction(async (tx) => (notice.audience === audiences.allFollowers ? await currentFollowers(tx) : await bookedFollowers(tx, notice.rangeFrom ?? '', notice.rangeTo)).length);
+  return prisma.$transaction(
+    async (tx) =>
+      (notice.audience === audiences.allFollowers ? await currentFollowers(tx) : await bookedFollowers(tx, notice.rangeFrom ?? '', notice.rangeTo)).length,
+  );
 }
 
 /**
@@ -195,13 +226,27 @@ export async function createOfficeNotice(prisma: PrismaClient, input: OfficeNoti
   const messages = officeNoticeMessages(notice.body, options.office);
   return prisma.$transaction(
     async (tx) => {
-      const recipients = notice.audience === audiences.allFollowers ? await currentFollowers(tx) : await bookedFollowers(tx, notice.rangeFrom ?? '', notice.rangeTo);
+      const recipients =
+        notice.audience === audiences.allFollowers ? await currentFollowers(tx) : await bookedFollowers(tx, notice.rangeFrom ?? '', notice.rangeTo);
       if (recipients.length === 0) {
-        throw new AnnouncementInputError('audience', notice.audience === audiences.allFollowers ? '友だち登録中の利用者がいないため、送る相手がいません。' : 'その期間にご予約中の利用者がいないため、送る相手がいません。期間を確かめてください。');
+        throw new AnnouncementInputError(
+          'audience',
+          notice.audience === audiences.allFollowers
+            ? '友だち登録中の利用者がいないため、送る相手がいません。'
+            : 'その期間にご予約中の利用者がいないため、送る相手がいません。期間を確かめてください。',
+        );
       }
       return storeAnnouncement(
         tx,
-        { kind: announcementKinds.officeNotice, title: notice.title, body: notice.body, audience: notice.audience, rangeFrom: notice.rangeFrom, rangeTo: notice.rangeTo, termsVersionId: null },
+        {
+          kind: announcementKinds.officeNotice,
+          title: notice.title,
+          body: notice.body,
+          audience: notice.audience,
+          rangeFrom: notice.rangeFrom,
+          rangeTo: notice.rangeTo,
+          termsVersionId: null,
+        },
         [{ variant: variants.all, recipients, messages }],
         options,
       );

@@ -92,7 +92,8 @@ export async function claimNextBatch(prisma: PrismaClient, now: Date, leaseMs: n
 /** Marks an announcement done once none of its batches is pending. */
 async function completeIfFinished(prisma: PrismaClient, announcementId: string, now: Date): Promise<void> {
   const pending = await prisma.announcementBatch.count({ where: { announcementId, status: 'pending' } });
-  if (pending === 0) await prisma.announcement.updateMany({ where: { id: announcementId, status: { in: ['sending', 'paused'] } }, data: { status: 'done', completedAt: now } });
+  if (pending === 0)
+    await prisma.announcement.updateMany({ where: { id: announcementId, status: { in: ['sending', 'paused'] } }, data: { status: 'done', completedAt: now } });
 }
 
 /**
@@ -109,7 +110,10 @@ export async function deliverBatch(row: ClaimedBatch, deps: SenderDeps, options:
   }
   const messages = (announcement.messages as unknown as Record<string, Message[]>)[row.variant];
   if (!messages || messages.length === 0) {
-    await prisma.announcementBatch.updateMany({ where: { id: row.id, status: 'pending' }, data: { status: 'failed', leaseUntil: null, lastError: 'no messages for this variant' } });
+    await prisma.announcementBatch.updateMany({
+      where: { id: row.id, status: 'pending' },
+      data: { status: 'failed', leaseUntil: null, lastError: 'no messages for this variant' },
+    });
     return 'failed';
   }
 
@@ -118,21 +122,33 @@ export async function deliverBatch(row: ClaimedBatch, deps: SenderDeps, options:
   const goneIds = new Set(gone.map((user) => user.id));
   const to = row.recipients.filter((id) => !goneIds.has(id));
   if (to.length === 0) {
-    await prisma.announcementBatch.updateMany({ where: { id: row.id, status: 'pending' }, data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, skippedCount: goneIds.size } });
+    await prisma.announcementBatch.updateMany({
+      where: { id: row.id, status: 'pending' },
+      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, skippedCount: goneIds.size },
+    });
     await completeIfFinished(prisma, row.announcementId, deps.clock.now());
     return 'sent';
   }
 
   // Count the attempt before making it, and only while the lease is still ours.
-  const { count } = await prisma.announcementBatch.updateMany({ where: { id: row.id, status: 'pending', leaseUntil: row.lease }, data: { attempts: { increment: 1 } } });
+  const { count } = await prisma.announcementBatch.updateMany({
+    where: { id: row.id, status: 'pending', leaseUntil: row.lease },
+    data: { attempts: { increment: 1 } },
+  });
   if (count === 0) return 'skipped';
   const attempts = row.attempts + 1;
 
   try {
     const outcome = await withTimeout(deps.multicaster.multicast(to, messages, row.retryKey), options.requestTimeoutMs);
     // Delivered is a fact: record it whatever happened to the row meanwhile.
-    await prisma.announcementBatch.update({ where: { id: row.id }, data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, lastStatus: null, skippedCount: goneIds.size } });
-    logger.info({ ...log, attempts, recipients: to.length, duplicate: outcome.duplicate }, outcome.duplicate ? 'announcement batch already delivered (retry key accepted before)' : 'announcement batch sent');
+    await prisma.announcementBatch.update({
+      where: { id: row.id },
+      data: { status: 'sent', sentAt: deps.clock.now(), leaseUntil: null, lastError: null, lastStatus: null, skippedCount: goneIds.size },
+    });
+    logger.info(
+      { ...log, attempts, recipients: to.length, duplicate: outcome.duplicate },
+      outcome.duplicate ? 'announcement batch already delivered (retry key accepted before)' : 'announcement batch sent',
+    );
     await completeIfFinished(prisma, row.announcementId, deps.clock.now());
     return 'sent';
   } catch (error) {
@@ -147,7 +163,10 @@ export async function deliverBatch(row: ClaimedBatch, deps: SenderDeps, options:
       logger.warn({ ...log, attempts, lineStatus: lineError.status, retryInMs: backoff }, 'announcement batch failed; will retry');
       return 'retry';
     }
-    await prisma.announcementBatch.updateMany({ where: { id: row.id, status: 'pending' }, data: { status: 'failed', leaseUntil: null, lastError: lineError.message, lastStatus: lineError.status } });
+    await prisma.announcementBatch.updateMany({
+      where: { id: row.id, status: 'pending' },
+      data: { status: 'failed', leaseUntil: null, lastError: lineError.message, lastStatus: lineError.status },
+    });
     logger.error({ ...log, attempts, lineStatus: lineError.status }, 'announcement batch failed; left for staff');
     await completeIfFinished(prisma, row.announcementId, later);
     return 'failed';
@@ -170,7 +189,11 @@ function startLimiter(perSecond: number): () => Promise<void> {
  * One pass: `concurrency` workers claim and deliver due batches until none is left (or `stop`
  * says so). What the loop, the worker and the tests call.
  */
-export async function runAnnouncementsOnce(deps: SenderDeps, options: SenderOptions = defaultSenderOptions, stop: () => boolean = () => false): Promise<SenderRunSummary> {
+export async function runAnnouncementsOnce(
+  deps: SenderDeps,
+  options: SenderOptions = defaultSenderOptions,
+  stop: () => boolean = () => false,
+): Promise<SenderRunSummary> {
   const summary: SenderRunSummary = { sent: 0, retry: 0, failed: 0, skipped: 0 };
   const limit = startLimiter(options.requestsPerSecond);
   const worker = async () => {
@@ -258,7 +281,10 @@ export async function resumeAnnouncement(prisma: PrismaClient, id: string, now: 
  */
 export async function retryFailedBatches(prisma: PrismaClient, id: string, now: Date): Promise<number> {
   return prisma.$transaction(async (tx) => {
-    const { count } = await tx.announcementBatch.updateMany({ where: { announcementId: id, status: 'failed' }, data: { status: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: null } });
+    const { count } = await tx.announcementBatch.updateMany({
+      where: { announcementId: id, status: 'failed' },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: null },
+    });
     if (count > 0) await tx.announcement.updateMany({ where: { id, status: 'done' }, data: { status: 'sending', completedAt: null } });
     return count;
   });
@@ -307,10 +333,28 @@ export async function listAnnouncements(prisma: PrismaClient, take = 50) {
   const rows = await prisma.announcement.findMany({
     orderBy: { createdAt: 'desc' },
     take,
-    select: { id: true, kind: true, title: true, audience: true, rangeFrom: true, rangeTo: true, status: true, createdAt: true, completedAt: true, createdBy: true, termsVersionId: true },
+    select: {
+      id: true,
+      kind: true,
+      title: true,
+      audience: true,
+      rangeFrom: true,
+      rangeTo: true,
+      status: true,
+      createdAt: true,
+      completedAt: true,
+      createdBy: true,
+      termsVersionId: true,
+    },
   });
-  const progress = await announcementProgress(prisma, rows.map((row) => row.id));
-  return rows.map((row) => ({ ...row, progress: progress.get(row.id) ?? { batches: 0, recipients: 0, sent: 0, pending: 0, failed: 0, skipped: 0, percent: 100 } }));
+  const progress = await announcementProgress(
+    prisma,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
+    ...row,
+    progress: progress.get(row.id) ?? { batches: 0, recipients: 0, sent: 0, pending: 0, failed: 0, skipped: 0, percent: 100 },
+  }));
 }
 
 /** The batches that failed or are being retried, with LINE's answer (no recipients' ids). */

@@ -7,18 +7,7 @@
  * This module parses the arguments and prints; src/cli/calendar.ts loads the configuration
  * and the office's closed and open days and calls runCalendarCommand.
  */
-import {
-  addDays,
-  bookingDeadline,
-  dayInfo,
-  isBookableDate,
-  isJpDate,
-  reminderDayFor,
-  slotsOn,
-  tokyoDateOf,
-  tokyoTimeOf,
-  weekdayOf,
-} from '../rules/index.ts';
+import { addDays, bookingDeadline, dayInfo, isBookableDate, isJpDate, reminderDayFor, slotsOn, tokyoDateOf, tokyoTimeOf, weekdayOf } from '../rules/index.ts';
 import type { ClosedReason, JpDate, OfficeCalendarConfig, TakenByDate, TimeOfDay } from '../rules/index.ts';
 
 export type CalendarCommandDeps = {
@@ -78,7 +67,9 @@ export function runCalendarCommand(argv: readonly string[], deps: CalendarComman
 
   const unknown = dates.filter((date) => dayInfo(date, deps.config).closedReason === 'outside-holiday-data');
   if (unknown.length > 0) {
-    deps.stderr(`calendar: ${unknown[0]} is outside the years the holiday data covers, so its holidays are unknown; ask for earlier dates or update @holiday-jp/holiday_jp`);
+    deps.stderr(
+      `calendar: ${unknown[0]} is outside the years the holiday data covers, so its holidays are unknown; ask for earlier dates or update @holiday-jp/holiday_jp`,
+    );
     return EXIT_USAGE;
   }
   let days: CalendarDay[];
@@ -204,7 +195,10 @@ const CLOSED_REASON_LABELS: Record<ClosedReason, string> = {
 function formatTable(days: readonly CalendarDay[], now: Date, config: OfficeCalendarConfig): string {
   const columns = [16, 6, 12, 12] as const;
   const row = (cells: readonly string[]): string =>
-    cells.map((cell, index) => (index < columns.length ? padToWidth(cell, columns[index] ?? 0) : cell)).join('').trimEnd();
+    cells
+      .map((cell, index) => (index < columns.length ? padToWidth(cell, columns[index] ?? 0) : cell))
+      .join('')
+      .trimEnd();
   const lines = [
     `予約受付カレンダー  ${withWeekday(tokyoDateOf(now))} ${tokyoTimeOf(now)} 時点（日本時間）`,
     `締切: 相談日の${config.deadlineOpenDays}開庁日前まで／受付: ${config.horizonDays}日先まで／定員: 1枠${config.capacityPerSlot}名`,

@@ -52,7 +52,9 @@ try {
     out(`configured keys: ${cipher.keyIds.map((id) => `${id} (${role(id)})`).join(', ')}`);
     const checks = await db.prisma.fieldKeyCheck.findMany({ orderBy: [{ createdAt: 'asc' }, { keyId: 'asc' }] });
     const newest = checks.at(-1);
-    out(`key checks in the database: ${newest ? `${checks.map((c) => c.keyId).join(', ')} (current: ${newest.keyId})` : 'none yet (stored at the first start of the service)'}`);
+    out(
+      `key checks in the database: ${newest ? `${checks.map((c) => c.keyId).join(', ')} (current: ${newest.keyId})` : 'none yet (stored at the first start of the service)'}`,
+    );
     if (newest && newest.keyId !== cipher.keyId) {
       out(
         cipher.keyIds.includes(newest.keyId)
@@ -63,7 +65,11 @@ try {
     }
     const totals = new Map<string, number>();
     for (const column of await keyUsage(db.prisma)) {
-      out(`${column.table}.${column.column}: ${Object.entries(column.keyIds).map(([id, n]) => `${id} ×${n}`).join(', ')}`);
+      out(
+        `${column.table}.${column.column}: ${Object.entries(column.keyIds)
+          .map(([id, n]) => `${id} ×${n}`)
+          .join(', ')}`,
+      );
       for (const [id, n] of Object.entries(column.keyIds)) totals.set(id, (totals.get(id) ?? 0) + n);
     }
     const inUse = [...totals.entries()].sort((a, b) => b[1] - a[1]);
@@ -83,7 +89,9 @@ try {
     await verifyFieldKeys(db.prisma, cipher, applicationClock(config).now());
     const summary = await reencryptStoredTokens(db.prisma, cipher, { batchSize });
     const unreadable = Object.entries(summary.unreadable);
-    const perColumn = Object.entries(summary.perColumn).map(([column, n]) => `${column} ${n}`).join(', ');
+    const perColumn = Object.entries(summary.perColumn)
+      .map(([column, n]) => `${column} ${n}`)
+      .join(', ');
     out(
       `reencrypted ${summary.reencrypted} values in ${summary.rows} rows to key ${cipher.keyId}${perColumn ? ` (${perColumn})` : ''}; ` +
         `${summary.changedMeanwhile} rows changed meanwhile (run again); ` +

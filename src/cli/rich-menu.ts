@@ -53,11 +53,13 @@ const config = loadConfigOrExit();
 if (apply) {
   if (isLocalMode(config)) {
     fail(
-      'Cannot apply the rich menu: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are empty (local mode, where the chat emulator shows the menu). Put the channel\'s credentials from the LINE Developers console in .env, or run `npm run rich-menu` without --apply to only draw the image.',
+      "Cannot apply the rich menu: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are empty (local mode, where the chat emulator shows the menu). Put the channel's credentials from the LINE Developers console in .env, or run `npm run rich-menu` without --apply to only draw the image.",
     );
   }
   if (config.LINE_CHANNEL_ACCESS_TOKEN.trim() === placeholderCredentials.LINE_CHANNEL_ACCESS_TOKEN) {
-    fail('Cannot apply the rich menu: LINE_CHANNEL_ACCESS_TOKEN is the public placeholder from .env.example. Put the channel\'s own channel access token from the LINE Developers console in .env.');
+    fail(
+      "Cannot apply the rich menu: LINE_CHANNEL_ACCESS_TOKEN is the public placeholder from .env.example. Put the channel's own channel access token from the LINE Developers console in .env.",
+    );
   }
 }
 
@@ -89,7 +91,7 @@ try {
 }
 const kind = image.contentType === 'image/png' ? 'PNG' : `JPEG at quality ${image.jpegQuality} (the PNG was over LINE's 1 MB)`;
 out(`Image: ${file} (${kind}, ${image.width}×${image.height}, ${Math.round(image.bytes.length / 1024)} KB, labels drawn with ${image.fonts.join(', ')})`);
-if (image.width !== RICH_MENU_SIZE.width || image.height !== RICH_MENU_SIZE.height) fail('The image does not have the menu\'s size.');
+if (image.width !== RICH_MENU_SIZE.width || image.height !== RICH_MENU_SIZE.height) fail("The image does not have the menu's size.");
 
 if (!apply) {
   out('Nothing was sent to LINE. To create this menu on the channel and make it the default: npm run rich-menu -- --apply');
@@ -101,7 +103,10 @@ if (!apply) {
 const overridden = config.LINE_API_BASE_URL !== 'https://api.line.me';
 const clients = {
   api: new messagingApi.MessagingApiClient({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: config.LINE_API_BASE_URL }),
-  blob: new messagingApi.MessagingApiBlobClient({ channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN, ...(overridden ? { baseURL: config.LINE_API_BASE_URL } : {}) }),
+  blob: new messagingApi.MessagingApiBlobClient({
+    channelAccessToken: config.LINE_CHANNEL_ACCESS_TOKEN,
+    ...(overridden ? { baseURL: config.LINE_API_BASE_URL } : {}),
+  }),
 };
 try {
   const result = await applyRichMenu(clients, request, image, (line) => out(`  ${line}`));

@@ -31,10 +31,15 @@ const who = { actor: null, via: 'cli' as const };
 let code = 0;
 try {
   if (command === 'create-admin') {
-    const password = options.includes('--password-stdin') ? await readLine() : options.includes('--one-time') || !process.stdin.isTTY ? undefined : await askTwice();
+    const password = options.includes('--password-stdin')
+      ? await readLine()
+      : options.includes('--one-time') || !process.stdin.isTTY
+        ? undefined
+        : await askTwice();
     const created = await createAccount(db.prisma, { login: login ?? '', role: 'admin', ...(password !== undefined ? { password } : {}) }, who, now);
     process.stdout.write(`created admin "${created.account.login}"\n`);
-    if (created.oneTimePassword) process.stdout.write(`one-time password: ${created.oneTimePassword}\n(sign in at /staff/login and choose a new password; it is not shown again)\n`);
+    if (created.oneTimePassword)
+      process.stdout.write(`one-time password: ${created.oneTimePassword}\n(sign in at /staff/login and choose a new password; it is not shown again)\n`);
   } else if (command === 'reset-password' || command === 'disable' || command === 'enable') {
     const account = await findAccount(db.prisma, { login: login ?? '' });
     if (!account) throw new AccountError(`no account "${login}"`);

@@ -49,7 +49,10 @@ export async function verifyFieldKeys(prisma: PrismaClient, cipher: FieldCipher,
       const fingerprint = byId.get(key.keyId);
       if (fingerprint !== undefined && fingerprint !== key.fingerprint) {
         const variable = key.current ? 'FIELD_ENCRYPTION_KEY' : 'FIELD_ENCRYPTION_OLD_KEYS';
-        throw new ConfigError(variable, `${variable} holds a key with id ${key.keyId} that differs from the key of that id this database was set up with; ${rotationHint}`);
+        throw new ConfigError(
+          variable,
+          `${variable} holds a key with id ${key.keyId} that differs from the key of that id this database was set up with; ${rotationHint}`,
+        );
       }
     }
 

@@ -92,7 +92,10 @@ const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `share
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = createPgPool(options.databaseUrl, options);
-    const adapterFactory = new PrismaPg(pool, { onConnectionError: (error) => options.onConnectionError?.(error), onPoolError: (error) => options.onConnectionError?.(error) });
+    const adapterFactory = new PrismaPg(pool, {
+      onConnectionError: (error) => options.onConnectionError?.(error),
+      onPoolError: (error) => options.onConnectionError?.(error),
+    });
     const prisma = prismaClient(adapterFactory, options.onQuery);
     const databaseUrl = options.databaseUrl;
     // The migration engine gets connections of its own, ended when it is done: it takes Prisma's
@@ -102,7 +105,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const migrationFactory: SqlMigrationAwareDriverAdapterFactory = {
       provider: adapterFactory.provider,
       adapterName: adapterFactory.adapterName,
-      connect: () => new PrismaPg(createPgPool(databaseUrl, { poolSize: 2, onConnectionError: options.onConnectionError }), { disposeExternalPool: true }).connect(),
+      connect: () =>
+        new PrismaPg(createPgPool(databaseUrl, { poolSize: 2, onConnectionError: options.onConnectionError }), { disposeExternalPool: true }).connect(),
       connectToShadowDb: () => new PrismaPg({ connectionString: databaseUrl }).connectToShadowDb(),
     };
     return {
@@ -148,7 +152,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 type QueryOptions = { parsers?: Record<number | string, (value: string, typeId: number) => unknown> } & Record<string, unknown>;
-type Queryable = { query(sql: string, params?: unknown[], options?: QueryOptions): Promise<unknown>; transaction?(callback: (tx: Queryable) => Promise<unknown>): Promise<unknown> };
+type Queryable = {
+  query(sql: string, params?: unknown[], options?: QueryOptions): Promise<unknown>;
+  transaction?(callback: (tx: Queryable) => Promise<unknown>): Promise<unknown>;
+};
 
 /**
  * pglite-prisma-adapter passes its few type parsers with every query, and PGlite answers that by
@@ -177,7 +184,8 @@ export function withParsersMergedOnce<T extends object>(pglite: T & { parsers: R
           return (sql: string, params?: unknown[], options?: QueryOptions) => (value as Queryable['query']).call(object, sql, params, strip(options));
         }
         if (property === 'transaction' && typeof value === 'function') {
-          return (callback: (tx: Queryable) => Promise<unknown>) => (value as NonNullable<Queryable['transaction']>).call(object, (tx: Queryable) => callback(wrap(tx)));
+          return (callback: (tx: Queryable) => Promise<unknown>) =>
+            (value as NonNullable<Queryable['transaction']>).call(object, (tx: Queryable) => callback(wrap(tx)));
         }
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
       },
@@ -190,7 +198,9 @@ export class DatabaseInUseError extends Error {
   override name = 'DatabaseInUseError';
   readonly pid: number;
   constructor(lockFile: string, pid: number) {
-    super(`the embedded database (${path.dirname(lockFile)}) is in use by process ${pid}: stop it first, or use PostgreSQL (DATABASE_URL) to run several processes`);
+    super(
+      `the embedded database (${path.dirname(lockFile)}) is in use by process ${pid}: stop it first, or use PostgreSQL (DATABASE_URL) to run several processes`,
+    );
     this.pid = pid;
   }
 }

@@ -71,7 +71,9 @@ export function isConnectionError(error: unknown): boolean {
 export function isTransientError(error: unknown): boolean {
   if (isConnectionError(error)) return true;
   const facts = factsOf(error);
-  return facts.codes.some((code) => conflictCodes.has(code)) || facts.messages.some((message) => conflictMessages.test(message) || /timed? ?out/i.test(message));
+  return (
+    facts.codes.some((code) => conflictCodes.has(code)) || facts.messages.some((message) => conflictMessages.test(message) || /timed? ?out/i.test(message))
+  );
 }
 
 /**

@@ -34,7 +34,10 @@ async function readSchema(): Promise<string> {
 /** Loads prisma/migrations as the schema engine expects it (directories sorted by name). */
 export async function loadMigrationList(dir = migrationsDir): Promise<MigrationList> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories: MigrationDirectory[] = [];
   for (const name of names) {
     const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -91,7 +94,8 @@ async function withEngine<T>(adapterFactory: SqlMigrationAwareDriverAdapterFacto
  */
 function wholeScripts(connection: SqlDriverAdapter): SqlDriverAdapter {
   if (connection.provider !== 'postgres') return connection;
-  const driver = (connection as SqlDriverAdapter & { underlyingDriver?: () => unknown }).underlyingDriver?.() as { query?: (sql: string) => Promise<unknown> } | undefined;
+  const driver = (connection as SqlDriverAdapter & { underlyingDriver?: () => unknown }).underlyingDriver?.() as
+    { query?: (sql: string) => Promise<unknown> } | undefined;
   if (typeof driver?.query !== 'function') return connection;
   const query = driver.query.bind(driver);
   connection.executeScript = async (script: string) => {
@@ -170,7 +174,10 @@ export async function createMigration(
   name: string,
   now: Date,
 ): Promise<{ directory: string; sql: string } | null> {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!slug) throw new MigrationError('a migration needs a name of letters or digits, e.g. npm run db:migration -- add_bookings');
   const migrationsList = await loadMigrationList();
   const schema = await readSchema();

@@ -85,7 +85,15 @@ const stickers = [
 const eventInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), userId: z.string(), text: z.string().min(1, 'メッセージが空です。').max(5000, 'メッセージは5000文字までです。') }),
   z.object({ type: z.literal('postback'), userId: z.string(), data: z.string().max(300), displayText: z.string().max(300).optional() }),
-  z.object({ type: z.literal('sticker'), userId: z.string(), index: z.number().int().min(0).max(stickers.length - 1) }),
+  z.object({
+    type: z.literal('sticker'),
+    userId: z.string(),
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(stickers.length - 1),
+  }),
   z.object({ type: z.literal('image'), userId: z.string() }),
   z.object({ type: z.literal('follow'), userId: z.string() }),
   z.object({ type: z.literal('unfollow'), userId: z.string() }),
@@ -93,13 +101,23 @@ const eventInput = z.discriminatedUnion('type', [
 ]);
 
 const clockInput = z.union([
-  z.object({ minutes: z.number().int().min(1).max(366 * 24 * 60) }),
+  z.object({
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 24 * 60),
+  }),
   z.object({ to: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, '日時は YYYY-MM-DDTHH:mm で指定してください。') }),
 ]);
 
 export function createEmulator(deps: EmulatorDeps): Emulator {
   const { fake, clock, config, logger } = deps;
-  const users: SimulatedUser[] = ['港北 太郎', '山田 花子', 'グエン ヴァン アン'].map((name, i) => ({ id: lineUserId(`local-user-${i + 1}`), name, followed: null }));
+  const users: SimulatedUser[] = ['港北 太郎', '山田 花子', 'グエン ヴァン アン'].map((name, i) => ({
+    id: lineUserId(`local-user-${i + 1}`),
+    name,
+    followed: null,
+  }));
   for (const user of users) fake.setProfile(user.id, { displayName: user.name });
   const botUserId = lineUserId('local-bot');
   const chat: ChatEntry[] = [];
@@ -148,7 +166,16 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
     } catch (cause) {
       error = describeError(cause).message;
     }
-    keep(panel, { seq: ++seq, kind: 'webhook', at: appNow(), title: `webhook ${String(event.type)}`, status, rejected: status !== 200, ...(error ? { error } : {}), request: event });
+    keep(panel, {
+      seq: ++seq,
+      kind: 'webhook',
+      at: appNow(),
+      title: `webhook ${String(event.type)}`,
+      status,
+      rejected: status !== 200,
+      ...(error ? { error } : {}),
+      request: event,
+    });
     return status;
   }
 
@@ -182,12 +209,23 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
         said({ type: 'sticker', packageId: sticker?.packageId, stickerId: sticker?.stickerId, label: sticker?.label });
         return deliver({
           ...baseEvent('message', user.id, true),
-          message: { type: 'sticker', id: nextMessageId(), quoteToken: quoteToken(), packageId: sticker?.packageId, stickerId: sticker?.stickerId, stickerResourceType: 'STATIC', keywords: [] },
+          message: {
+            type: 'sticker',
+            id: nextMessageId(),
+            quoteToken: quoteToken(),
+            packageId: sticker?.packageId,
+            stickerId: sticker?.stickerId,
+            stickerResourceType: 'STATIC',
+            keywords: [],
+          },
         });
       }
       case 'image':
         said({ type: 'image' });
-        return deliver({ ...baseEvent('message', user.id, true), message: { type: 'image', id: nextMessageId(), quoteToken: quoteToken(), contentProvider: { type: 'line' } } });
+        return deliver({
+          ...baseEvent('message', user.id, true),
+          message: { type: 'image', id: nextMessageId(), quoteToken: quoteToken(), contentProvider: { type: 'line' } },
+        });
       case 'follow': {
         const unblocked = user.followed === false;
         user.followed = true;
@@ -254,7 +292,13 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
     const now = clock.now();
     res.json({
       seq,
-      clock: { now: now.toISOString(), text: `${formatJpDate(tokyoDateOf(now), { withYear: true })} ${tokyoTimeOf(now)}`, date: tokyoDateOf(now), time: tokyoTimeOf(now), offsetMs: clock.offsetMs },
+      clock: {
+        now: now.toISOString(),
+        text: `${formatJpDate(tokyoDateOf(now), { withYear: true })} ${tokyoTimeOf(now)}`,
+        date: tokyoDateOf(now),
+        time: tokyoTimeOf(now),
+        offsetMs: clock.offsetMs,
+      },
       users,
       chat: chat.filter((e) => e.seq > since),
       panel: panel.filter((e) => e.seq > since),
@@ -309,7 +353,15 @@ export function createEmulator(deps: EmulatorDeps): Emulator {
     try {
       const moved = await clock.advance(ms);
       logger.info({ now: moved.toISOString() }, 'local mode: the application clock was moved forward');
-      keep(panel, { seq: ++seq, kind: 'api', at: moved.toISOString(), title: `時計を進めました → ${formatJpDate(tokyoDateOf(moved), { withYear: true })} ${tokyoTimeOf(moved)}`, status: 200, rejected: false, request: { advancedMs: ms } });
+      keep(panel, {
+        seq: ++seq,
+        kind: 'api',
+        at: moved.toISOString(),
+        title: `時計を進めました → ${formatJpDate(tokyoDateOf(moved), { withYear: true })} ${tokyoTimeOf(moved)}`,
+        status: 200,
+        rejected: false,
+        request: { advancedMs: ms },
+      });
       deps.kickScheduler();
       res.json({ now: moved.toISOString() });
     } catch (error) {
@@ -351,9 +403,14 @@ function chatPage(view: { users: SimulatedUser[]; officeName: string; menu: Retu
   const boot = JSON.stringify({ users: view.users, menu: view.menu, stickers: view.stickers }).replace(/</g, '\\u003c');
   const options = view.users.map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.name)}</option>`).join('');
   const menu = view.menu
-    .map((item, i) => `<button type="button" class="menu-item${i === 0 ? ' primary' : ''}" data-index="${i}"><span class="label">${escapeHtml(item.label)}</span><span class="hint">${escapeHtml(item.hint)}</span></button>`)
+    .map(
+      (item, i) =>
+        `<button type="button" class="menu-item${i === 0 ? ' primary' : ''}" data-index="${i}"><span class="label">${escapeHtml(item.label)}</span><span class="hint">${escapeHtml(item.hint)}</span></button>`,
+    )
     .join('');
-  const stickerButtons = view.stickers.map((s, i) => `<button type="button" class="sticker" data-index="${i}" aria-label="スタンプ「${escapeHtml(s.label)}」">${escapeHtml(s.label)}</button>`).join('');
+  const stickerButtons = view.stickers
+    .map((s, i) => `<button type="button" class="sticker" data-index="${i}" aria-label="スタンプ「${escapeHtml(s.label)}」">${escapeHtml(s.label)}</button>`)
+    .join('');
   return `<!doctype html>
 <html lang="ja">
 <head>

@@ -33,18 +33,11 @@ export type { LineErrorDetail, LineRequestKind } from './line-schemas.ts';
 // ---------------------------------------------------------------------------------------------
 
 /** The endpoints the fake serves. `validate` is POST /v2/bot/message/validate/{reply,push,...}. */
-export type FakeLineEndpoint =
-  | 'reply'
-  | 'push'
-  | 'multicast'
-  | 'broadcast'
-  | 'validate'
-  | 'profile'
-  | 'loading'
-  | RichMenuEndpoint;
+export type FakeLineEndpoint = 'reply' | 'push' | 'multicast' | 'broadcast' | 'validate' | 'profile' | 'loading' | RichMenuEndpoint;
 
 /** The rich menu endpoints (`npm run rich-menu`, issue #12); the image upload is on api-data.line.me. */
-export type RichMenuEndpoint = 'richMenuCreate' | 'richMenuValidate' | 'richMenuImage' | 'richMenuList' | 'richMenuDelete' | 'richMenuSetDefault' | 'richMenuGetDefault';
+export type RichMenuEndpoint =
+  'richMenuCreate' | 'richMenuValidate' | 'richMenuImage' | 'richMenuList' | 'richMenuDelete' | 'richMenuSetDefault' | 'richMenuGetDefault';
 
 /** A rich menu the fake accepted, with the image uploaded for it (if any). */
 export type FakeRichMenu = {
@@ -657,9 +650,7 @@ export async function startFakeLineApi(options: FakeLineApiOptions): Promise<Fak
       return deliveries.filter((delivery) => delivery.userId === userId).flatMap((delivery) => delivery.messages);
     },
     textsTo(userId) {
-      return fake
-        .messagesTo(userId)
-        .flatMap((message) => ((message.type === 'text' || message.type === 'textV2') && 'text' in message ? [message.text] : []));
+      return fake.messagesTo(userId).flatMap((message) => ((message.type === 'text' || message.type === 'textV2') && 'text' in message ? [message.text] : []));
     },
     issueReplyToken(userId) {
       const token = randomBytes(16).toString('hex');

@@ -68,8 +68,7 @@ function text(min: number, max: number = INF) {
 function url(max: number, schemes: readonly string[] = ['https']) {
   return z.string({ error: say.type('a string') }).superRefine((value, ctx) => {
     const parsed = URL.parse(value);
-    const problem =
-      lengthProblem(value, 1, max) ?? (parsed === null || !schemes.includes(parsed.protocol.slice(0, -1)) ? say.uri(schemes) : undefined);
+    const problem = lengthProblem(value, 1, max) ?? (parsed === null || !schemes.includes(parsed.protocol.slice(0, -1)) ? say.uri(schemes) : undefined);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 }

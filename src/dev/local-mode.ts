@@ -50,7 +50,8 @@ export interface LocalMode {
 }
 
 export async function startLocalMode(config: Config, overrides: { logger?: Logger } = {}): Promise<LocalMode> {
-  if (!isLocalMode(config) || config.NODE_ENV === 'production') throw new Error('local mode needs both LINE credentials empty and NODE_ENV other than production');
+  if (!isLocalMode(config) || config.NODE_ENV === 'production')
+    throw new Error('local mode needs both LINE credentials empty and NODE_ENV other than production');
   // Fresh credentials per start: only this process and its fake know them.
   const channelAccessToken = randomBytes(24).toString('base64url');
   const channelSecret = randomBytes(16).toString('hex');
@@ -118,7 +119,10 @@ function banner(baseUrl: string, clock: LocalClock, oneTimePassword: string | nu
     `  Chat with the bot (チャット画面):      ${baseUrl}/dev/chat`,
     `  Staff console (職員コンソール):         ${baseUrl}/staff/login`,
     ...(oneTimePassword
-      ? [`    first sign-in: login "${LOCAL_ADMIN_LOGIN}", one-time password ${oneTimePassword}`, '    (shown only now; you choose your own password at the first sign-in)']
+      ? [
+          `    first sign-in: login "${LOCAL_ADMIN_LOGIN}", one-time password ${oneTimePassword}`,
+          '    (shown only now; you choose your own password at the first sign-in)',
+        ]
       : [`    sign in as "${LOCAL_ADMIN_LOGIN}" (created at the first start; lost it? npm run staff -- reset-password ${LOCAL_ADMIN_LOGIN})`]),
     `  Application clock (アプリの時計):       ${formatJpDate(tokyoDateOf(now), { withYear: true })} ${tokyoTimeOf(now)} Tokyo — move it forward on the chat page`,
     ...(placeholderMeetingUrl ? [`  Reminders carry ${LOCAL_MEETING_URL} unless DEFAULT_MEETING_URL or the console sets one`] : []),

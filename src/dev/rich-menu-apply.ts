@@ -50,7 +50,7 @@ export async function applyRichMenu(
 ): Promise<AppliedRichMenu> {
   const { api, blob } = clients;
   await step('checking the menu with LINE', () => api.validateRichMenuObject(request));
-  const { richmenus } = await step('listing the channel\'s rich menus', () => api.getRichMenuList());
+  const { richmenus } = await step("listing the channel's rich menus", () => api.getRichMenuList());
   const earlier = richmenus.filter((menu) => menu.name === request.name).map((menu) => menu.richMenuId);
   const othersLeftAlone = richmenus.length - earlier.length;
 
@@ -115,7 +115,7 @@ export function explainLineFailure(step: string, error: unknown): RichMenuApplyE
       advice =
         'LINE did not accept the channel access token. Put the channel\'s long-lived channel access token in LINE_CHANNEL_ACCESS_TOKEN (.env): LINE Developers console → the Messaging API channel → "Messaging API" tab → "Channel access token" (issue one if there is none; it is not the channel secret).';
     } else if (status === 403) {
-      advice = 'The token is not allowed to do this: check that LINE_CHANNEL_ACCESS_TOKEN belongs to the office\'s Messaging API channel.';
+      advice = "The token is not allowed to do this: check that LINE_CHANNEL_ACCESS_TOKEN belongs to the office's Messaging API channel.";
     } else if (status === 429) {
       advice = 'LINE is limiting the requests: wait a minute and run the command again.';
     } else if (status >= 500) {
@@ -123,14 +123,19 @@ export function explainLineFailure(step: string, error: unknown): RichMenuApplyE
     } else if (step.startsWith('deleting')) {
       advice = status === 404 ? 'The menu was already gone.' : 'That menu stays on the channel (no longer the default); the next run tries again to delete it.';
     } else {
-      advice = 'LINE refused the menu or its image as defined in src/dev/rich-menu.ts: correct it there and run the command again. The channel\'s default rich menu was not changed.';
+      advice =
+        "LINE refused the menu or its image as defined in src/dev/rich-menu.ts: correct it there and run the command again. The channel's default rich menu was not changed.";
     }
     return new RichMenuApplyError(step, status, `While ${step}, LINE answered ${said}. ${advice}`);
   }
   // fetch() rejects with a TypeError("fetch failed") whose cause names the network error.
   if (error instanceof TypeError && error.message === 'fetch failed') {
     const cause = error.cause instanceof Error ? ((error.cause as NodeJS.ErrnoException).code ?? error.cause.message) : 'no connection';
-    return new RichMenuApplyError(step, undefined, `While ${step}, LINE could not be reached (${cause}): check the network connection (and LINE_API_BASE_URL if it is set), then run the command again.`);
+    return new RichMenuApplyError(
+      step,
+      undefined,
+      `While ${step}, LINE could not be reached (${cause}): check the network connection (and LINE_API_BASE_URL if it is set), then run the command again.`,
+    );
   }
   return undefined;
 }

@@ -48,7 +48,9 @@ type Office = { officePhone: string; officeName: string };
 export async function renderRichMenuImage(office: Office, launch: () => Promise<Browser>, options: { maxBytes?: number } = {}): Promise<RichMenuImage> {
   const maxBytes = options.maxBytes ?? RICH_MENU_IMAGE_MAX_BYTES;
   await access(chromiumPath, constants.X_OK).catch(() => {
-    throw new RichMenuImageError(`Chromium is needed to draw the rich menu image and was not found at ${chromiumPath}: install it (Debian: sudo apt-get install chromium fonts-noto-cjk) or set CHROMIUM_PATH to a Chromium or Chrome executable.`);
+    throw new RichMenuImageError(
+      `Chromium is needed to draw the rich menu image and was not found at ${chromiumPath}: install it (Debian: sudo apt-get install chromium fonts-noto-cjk) or set CHROMIUM_PATH to a Chromium or Chrome executable.`,
+    );
   });
   let browser: Browser;
   try {
@@ -62,7 +64,9 @@ export async function renderRichMenuImage(office: Office, launch: () => Promise<
     await page.setContent(richMenuImageHtml(office), { waitUntil: 'load' });
     // A string, evaluated in the page (this project's TypeScript has no DOM types): once the fonts
     // are ready, the size the page laid out at.
-    const laidOut = await page.evaluate<{ width: number; height: number }>('document.fonts.ready.then(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }))');
+    const laidOut = await page.evaluate<{ width: number; height: number }>(
+      'document.fonts.ready.then(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }))',
+    );
     if (laidOut.width !== RICH_MENU_SIZE.width || laidOut.height !== RICH_MENU_SIZE.height) {
       throw new Error(`the rich menu page is ${laidOut.width}×${laidOut.height}, not ${RICH_MENU_SIZE.width}×${RICH_MENU_SIZE.height}`);
     }
@@ -74,13 +78,17 @@ export async function renderRichMenuImage(office: Office, launch: () => Promise<
     if (png.length > maxBytes) {
       const fitting = await firstJpegUnder(maxBytes, (quality) => page.screenshot({ type: 'jpeg', quality, clip, animations: 'disabled' }));
       if (fitting === undefined) {
-        throw new RichMenuImageError(`The rich menu image is over LINE's limit of ${maxBytes} bytes even as a JPEG at quality ${JPEG_QUALITIES.at(-1)}: simplify the design in src/dev/rich-menu.ts.`);
+        throw new RichMenuImageError(
+          `The rich menu image is over LINE's limit of ${maxBytes} bytes even as a JPEG at quality ${JPEG_QUALITIES.at(-1)}: simplify the design in src/dev/rich-menu.ts.`,
+        );
       }
       image = { bytes: fitting.bytes, contentType: 'image/jpeg', ...RICH_MENU_SIZE, jpegQuality: fitting.quality, fonts };
     }
     const size = imageDimensions(image.bytes);
     if (size?.type !== image.contentType || size.width !== RICH_MENU_SIZE.width || size.height !== RICH_MENU_SIZE.height) {
-      throw new Error(`Chromium produced a ${size ? `${size.width}×${size.height} ${size.type}` : 'unreadable image'} instead of a ${RICH_MENU_SIZE.width}×${RICH_MENU_SIZE.height} ${image.contentType}`);
+      throw new Error(
+        `Chromium produced a ${size ? `${size.width}×${size.height} ${size.type}` : 'unreadable image'} instead of a ${RICH_MENU_SIZE.width}×${RICH_MENU_SIZE.height} ${image.contentType}`,
+      );
     }
     return image;
   } finally {
@@ -150,5 +158,10 @@ export function imageDimensions(bytes: Buffer): { type: 'image/png' | 'image/jpe
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  );
 }

@@ -87,7 +87,10 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
  */
 export function richMenuImageHtml(office: { officePhone: string; officeName: string }): string {
   const cells = richMenuItems(office)
-    .map((item, i) => `<div class="cell${i === 0 ? ' primary' : ''}"><div class="label" style="font-size:${Math.min(150, Math.floor(700 / item.label.length))}px">${escapeHtml(item.label)}</div><div class="hint">${escapeHtml(item.hint)}</div></div>`)
+    .map(
+      (item, i) =>
+        `<div class="cell${i === 0 ? ' primary' : ''}"><div class="label" style="font-size:${Math.min(150, Math.floor(700 / item.label.length))}px">${escapeHtml(item.label)}</div><div class="hint">${escapeHtml(item.hint)}</div></div>`,
+    )
     .join('');
   return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><style>
 html,body{margin:0;padding:0;width:${RICH_MENU_SIZE.width}px;height:${RICH_MENU_SIZE.height}px;overflow:hidden}

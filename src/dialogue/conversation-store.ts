@@ -41,7 +41,9 @@ export class ConversationUnreadableError extends Error {
     const keyId = cause instanceof FieldDecryptionError ? cause.keyId : null;
     const reason = cause instanceof FieldDecryptionError ? cause.reason : 'unreadable';
     const userHash = createHash('sha256').update(userId).digest('hex').slice(0, 12);
-    super(`stored conversation of user ${userHash} cannot be decrypted (key id ${keyId ?? 'unknown'}, ${reason}); it is kept unchanged until a configured key opens it`);
+    super(
+      `stored conversation of user ${userHash} cannot be decrypted (key id ${keyId ?? 'unknown'}, ${reason}); it is kept unchanged until a configured key opens it`,
+    );
     this.userHash = userHash;
     this.keyId = keyId;
     this.reason = reason;

@@ -30,11 +30,7 @@ import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings
 import { bookingBlockFor, BookingStateError, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
-export type UserInput =
-  | { type: 'follow' }
-  | { type: 'text'; text: string }
-  | { type: 'postback'; data: string }
-  | { type: 'media'; kind: string };
+export type UserInput = { type: 'follow' } | { type: 'text'; text: string } | { type: 'postback'; data: string } | { type: 'media'; kind: string };
 
 export interface DialogueDeps {
   config: Config;
@@ -131,13 +127,7 @@ function toEvent(input: UserInput, snapshot: Snapshot, facts: Facts): DialogueEv
 }
 
 /** Runs one user's input through the dialogue; see the module comment. */
-export async function runDialogueTurn(
-  tx: Prisma.TransactionClient,
-  userId: string,
-  input: UserInput,
-  now: Date,
-  deps: DialogueDeps,
-): Promise<TurnResult> {
+export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: string, input: UserInput, now: Date, deps: DialogueDeps): Promise<TurnResult> {
   const stored = await loadConversation(tx, userId, deps.sealer);
   const reference = deps.reference ? await deps.reference.load(tx, deps.config, now) : await loadReferenceData(tx, deps.config, now);
   const { calendar } = reference;
@@ -217,7 +207,13 @@ export async function runDialogueTurn(
   const version = facts.terms.version;
   const fullText = says.some((s) => s.key === 'termsFull') ? await termsText(tx, version) : undefined;
   // The consent card's label, summaries and link are data of the terms version (issue #10).
-  const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms')) ? reference.termsCard(version, deps.config.PUBLIC_BASE_URL) : undefined;
-  const messages = present(says, { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) }, snapshot.context.q);
+  const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms'))
+    ? reference.termsCard(version, deps.config.PUBLIC_BASE_URL)
+    : undefined;
+  const messages = present(
+    says,
+    { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) },
+    snapshot.context.q,
+  );
   return { messages, state: stateNameOf(snapshot), warnings };
 }

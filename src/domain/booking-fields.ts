@@ -10,28 +10,13 @@
  */
 
 /** The outcome of validating one field: the normalised value, or a machine reason the dialogue maps to a re-prompt. */
-export type FieldResult<T, R extends string> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: R };
+export type FieldResult<T, R extends string> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: R };
 
-export type NameError =
-  | 'empty'
-  | 'too-long'
-  | 'control-chars'
-  | 'has-url'
-  | 'digits-only'
-  | 'no-letters'
-  | 'invalid-chars';
+export type NameError = 'empty' | 'too-long' | 'control-chars' | 'has-url' | 'digits-only' | 'no-letters' | 'invalid-chars';
 
 export type JobSeekerNumberError = 'empty' | 'invalid-chars' | 'wrong-length' | 'bad-format';
 
-export type PhoneNumberError =
-  | 'empty'
-  | 'invalid-chars'
-  | 'foreign-number'
-  | 'service-number'
-  | 'wrong-length'
-  | 'bad-format';
+export type PhoneNumberError = 'empty' | 'invalid-chars' | 'foreign-number' | 'service-number' | 'wrong-length' | 'bad-format';
 
 export type TopicError = 'empty' | 'too-long' | 'has-url' | 'no-letters';
 
@@ -68,8 +53,7 @@ export const fieldErrorMessages = {
     'has-url': 'お名前にURLは入力できません。氏名（フルネーム）を入力してください（例：港北 太郎）。',
     'digits-only': '数字だけが入力されています。お名前を入力してください（例：港北 太郎）。',
     'no-letters': 'お名前を文字で入力してください。絵文字や記号だけでは受け付けできません（例：港北 太郎）。',
-    'invalid-chars':
-      'お名前に使えない文字（数字・絵文字・記号など）が含まれています。漢字・かな・ローマ字で入力してください。',
+    'invalid-chars': 'お名前に使えない文字（数字・絵文字・記号など）が含まれています。漢字・かな・ローマ字で入力してください。',
   },
   jobSeekerNumber: {
     empty: '求職番号が入力されていません。「12345-1234567」のように入力してください。',
@@ -79,14 +63,11 @@ export const fieldErrorMessages = {
     'bad-format': '求職番号は「12345-1234567」のように、5桁・ハイフン・6〜8桁の数字で入力してください。',
   },
   phone: {
-    empty:
-      '電話番号が入力されていません。ハローワークに登録している電話番号を入力してください（例：090-1234-5678）。',
+    empty: '電話番号が入力されていません。ハローワークに登録している電話番号を入力してください（例：090-1234-5678）。',
     'invalid-chars': '電話番号は数字とハイフンだけで入力してください（例：090-1234-5678、045-123-4567）。',
     'foreign-number': '日本国内の電話番号を、0から始まる形で入力してください（例：090-1234-5678）。',
-    'service-number':
-      'フリーダイヤルやナビダイヤルの番号は使えません。ハローワークに登録している携帯電話または固定電話の番号を入力してください。',
-    'wrong-length':
-      '電話番号の桁数が違うようです。携帯電話は11桁（例：090-1234-5678）、固定電話は市外局番から10桁（例：045-123-4567）です。',
+    'service-number': 'フリーダイヤルやナビダイヤルの番号は使えません。ハローワークに登録している携帯電話または固定電話の番号を入力してください。',
+    'wrong-length': '電話番号の桁数が違うようです。携帯電話は11桁（例：090-1234-5678）、固定電話は市外局番から10桁（例：045-123-4567）です。',
     'bad-format': '電話番号は市外局番などの「0」から入力してください（例：090-1234-5678、045-123-4567）。',
   },
   topic: {
@@ -109,11 +90,7 @@ export const sensitiveTopicNotice =
 export type BookingField = keyof typeof fieldErrorMessages;
 
 /** The re-prompt for one failed field, with placeholders such as `{maxLength}` filled in. */
-export function fieldErrorMessage<F extends BookingField>(
-  field: F,
-  reason: keyof (typeof fieldErrorMessages)[F],
-  params: { maxLength?: number } = {},
-): string {
+export function fieldErrorMessage<F extends BookingField>(field: F, reason: keyof (typeof fieldErrorMessages)[F], params: { maxLength?: number } = {}): string {
   const messages: Record<PropertyKey, string> = fieldErrorMessages[field];
   const template = messages[reason] ?? '';
   return template.replaceAll('{maxLength}', String(params.maxLength ?? TOPIC_DEFAULT_MAX_LENGTH));
@@ -313,9 +290,7 @@ const EMOJI_AFTER_JOINER = /^\p{Extended_Pictographic}/u;
 /** Format characters go, except a zero-width joiner inside an emoji sequence (👨‍👩‍👧 stays one emoji). */
 function stripFormatCharsKeepingEmojiJoiners(text: string): string {
   return text.replace(FORMAT_CHARS, (ch: string, offset: number) =>
-    ch === '\u200D' &&
-    EMOJI_BEFORE_JOINER.test(text.slice(Math.max(0, offset - 4), offset)) &&
-    EMOJI_AFTER_JOINER.test(text.slice(offset + 1, offset + 3))
+    ch === '\u200D' && EMOJI_BEFORE_JOINER.test(text.slice(Math.max(0, offset - 4), offset)) && EMOJI_AFTER_JOINER.test(text.slice(offset + 1, offset + 3))
       ? ch
       : '',
   );
@@ -349,40 +324,98 @@ function normaliseTopic(text: string): string {
  */
 const SENSITIVE_WORDS: Readonly<Record<SensitiveCategory, readonly string[]>> = {
   health: [
-    '病気', '持病', '病歴', '病名', '既往', 'うつ病', '鬱', '精神疾患', '精神科', '心療内科', 'メンタル', '通院', '入院',
-    '服薬', '投薬', '診断書', '癌', 'がん治療', '難病', '妊娠', '不妊', 'エイズ', '適応障害', 'パニック障害', '双極性',
-    '統合失調', '依存症', 'hiv', 'disease', 'illness', 'depression', 'cancer', 'pregnan',
+    '病気',
+    '持病',
+    '病歴',
+    '病名',
+    '既往',
+    'うつ病',
+    '鬱',
+    '精神疾患',
+    '精神科',
+    '心療内科',
+    'メンタル',
+    '通院',
+    '入院',
+    '服薬',
+    '投薬',
+    '診断書',
+    '癌',
+    'がん治療',
+    '難病',
+    '妊娠',
+    '不妊',
+    'エイズ',
+    '適応障害',
+    'パニック障害',
+    '双極性',
+    '統合失調',
+    '依存症',
+    'hiv',
+    'disease',
+    'illness',
+    'depression',
+    'cancer',
+    'pregnan',
   ],
   disability: [
-    '障害者', '障害があ', '障害を持', '障がい', '障碍', '身体障', '知的障', '精神障', '発達障', '療育手帳', '福祉手帳',
-    '自閉', 'アスペルガー', 'adhd', 'disabilit', 'disabled',
+    '障害者',
+    '障害があ',
+    '障害を持',
+    '障がい',
+    '障碍',
+    '身体障',
+    '知的障',
+    '精神障',
+    '発達障',
+    '療育手帳',
+    '福祉手帳',
+    '自閉',
+    'アスペルガー',
+    'adhd',
+    'disabilit',
+    'disabled',
   ],
   beliefs: ['宗教', '信仰', '信者', '信条', '入信', '思想', '政党', '労働組合', 'religio', 'political party'],
   origin: ['本籍', '出生地', '同和', '部落', '被差別', '家柄', '戸籍', '人種', '民族', 'ethnic'],
   'criminal-record': [
-    '前科', '前歴', '犯罪歴', '犯歴', '逮捕', '服役', '刑務所', '執行猶予', '少年院', '保護観察', '有罪',
-    'criminal record', 'prison', 'arrest', 'convict',
+    '前科',
+    '前歴',
+    '犯罪歴',
+    '犯歴',
+    '逮捕',
+    '服役',
+    '刑務所',
+    '執行猶予',
+    '少年院',
+    '保護観察',
+    '有罪',
+    'criminal record',
+    'prison',
+    'arrest',
+    'convict',
   ],
 };
 
-const SENSITIVE_MATCHERS: readonly { category: SensitiveCategory; japanese: readonly string[]; ascii: RegExp | null }[] =
-  (Object.entries(SENSITIVE_WORDS) as [SensitiveCategory, readonly string[]][]).map(([category, words]) => {
-    const asciiWords = words.filter((word) => /^[a-z ]+$/u.test(word));
-    return {
-      category,
-      japanese: words.filter((word) => !asciiWords.includes(word)),
-      ascii: asciiWords.length > 0 ? new RegExp(`\\b(?:${asciiWords.join('|')})`, 'u') : null,
-    };
-  });
+const SENSITIVE_MATCHERS: readonly { category: SensitiveCategory; japanese: readonly string[]; ascii: RegExp | null }[] = (
+  Object.entries(SENSITIVE_WORDS) as [SensitiveCategory, readonly string[]][]
+).map(([category, words]) => {
+  const asciiWords = words.filter((word) => /^[a-z ]+$/u.test(word));
+  return {
+    category,
+    japanese: words.filter((word) => !asciiWords.includes(word)),
+    ascii: asciiWords.length > 0 ? new RegExp(`\\b(?:${asciiWords.join('|')})`, 'u') : null,
+  };
+});
 
 /** Categories of sensitive personal information the text seems to mention (a hint, not a judgement). */
 export function detectSensitiveTopics(text: string): SensitiveCategory[] {
   const folded = foldForDetection(text);
   const compact = folded.replace(WHITESPACE, '');
   const spaced = folded.replace(WHITESPACE_RUN, ' ');
-  return SENSITIVE_MATCHERS.filter(
-    ({ japanese, ascii }) => japanese.some((word) => compact.includes(word)) || (ascii?.test(spaced) ?? false),
-  ).map(({ category }) => category);
+  return SENSITIVE_MATCHERS.filter(({ japanese, ascii }) => japanese.some((word) => compact.includes(word)) || (ascii?.test(spaced) ?? false)).map(
+    ({ category }) => category,
+  );
 }
 
 /**
@@ -466,7 +499,14 @@ export function parseTypedDate(text: string, todayJpDate: string): string | null
 }
 
 const RELATIVE_DAYS: ReadonlyMap<string, number> = new Map([
-  ['今日', 0], ['きょう', 0], ['本日', 0], ['明日', 1], ['あした', 1], ['あす', 1], ['明後日', 2], ['あさって', 2],
+  ['今日', 0],
+  ['きょう', 0],
+  ['本日', 0],
+  ['明日', 1],
+  ['あした', 1],
+  ['あす', 1],
+  ['明後日', 2],
+  ['あさって', 2],
 ]);
 
 function readDate(s: string, ty: number, tm: number, td: number): [number, number, number] | null {

@@ -123,14 +123,22 @@ function inputOf(event: LineEvent): UserInput | 'unfollow' | null {
     case 'postback':
       return { type: 'postback', data: String(event.postback?.data ?? '') };
     case 'message':
-      return event.message?.type === 'text' ? { type: 'text', text: String(event.message.text ?? '') } : { type: 'media', kind: String(event.message?.type ?? 'unknown') };
+      return event.message?.type === 'text'
+        ? { type: 'text', text: String(event.message.text ?? '') }
+        : { type: 'media', kind: String(event.message?.type ?? 'unknown') };
     default:
       return null;
   }
 }
 
 /** What one event does: follow state, and a dialogue turn for what the user said or tapped. */
-async function applyEvent(tx: Prisma.TransactionClient, userId: string, event: LineEvent, now: Date, deps: EventDeps): Promise<Pick<TurnResult, 'messages' | 'state' | 'warnings'>> {
+async function applyEvent(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  event: LineEvent,
+  now: Date,
+  deps: EventDeps,
+): Promise<Pick<TurnResult, 'messages' | 'state' | 'warnings'>> {
   const input = inputOf(event);
   if (input === null) return { messages: [], state: null, warnings: [] };
   if (input === 'unfollow') {
@@ -258,7 +266,10 @@ async function sendReply(eventId: string, replyToken: string | undefined, messag
       // Delivered: recording it must not turn into a push. If the database stays unreachable
       // through every retry, the row stays pending and the sweep would push it a second time:
       // the one case of a duplicate answer (logged).
-      await retryOnConnectionLoss(() => deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } }), 8).catch((error: unknown) => {
+      await retryOnConnectionLoss(
+        () => deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } }),
+        8,
+      ).catch((error: unknown) => {
         deps.logger.error({ event: eventId, error: describeError(error) }, 'reply sent but not recorded; the user may get it again as a push');
       });
       return;
@@ -276,13 +287,27 @@ async function sendReply(eventId: string, replyToken: string | undefined, messag
  */
 export async function handReplyToOutbox(eventId: string, deps: EventDeps): Promise<boolean> {
   const queued = await deps.prisma.$transaction(async (tx) => {
-    const row = await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { userId: true, replyStatus: true, replySealed: true, replyRetryKey: true } });
+    const row = await tx.webhookEvent.findUnique({
+      where: { id: eventId },
+      select: { userId: true, replyStatus: true, replySealed: true, replyRetryKey: true },
+    });
     if (!row || row.replyStatus !== 'pending' || !row.userId || !row.replySealed || !row.replyRetryKey) return false;
     const { count } = await tx.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'pushed', replySealed: null } });
     if (count === 0) return false;
     const now = deps.clock.now();
     await tx.push.createMany({
-      data: [{ kind: pushKinds.reply, userId: row.userId, dueAt: now, nextAttemptAt: now, status: 'pending', retryKey: row.replyRetryKey, createdAt: now, data: { sealed: row.replySealed } }],
+      data: [
+        {
+          kind: pushKinds.reply,
+          userId: row.userId,
+          dueAt: now,
+          nextAttemptAt: now,
+          status: 'pending',
+          retryKey: row.replyRetryKey,
+          createdAt: now,
+          data: { sealed: row.replySealed },
+        },
+      ],
       skipDuplicates: true,
     });
     return true;
@@ -338,7 +363,11 @@ export async function recoverPendingEvents(deps: EventDeps, olderThanMs = 10_000
  */
 export async function purgeProcessedEvents(prisma: PrismaClient, now: Date, keepDays = 30): Promise<number> {
   const { count } = await prisma.webhookEvent.deleteMany({
-    where: { status: 'done', receivedAt: { lt: new Date(now.getTime() - keepDays * 86_400_000) }, OR: [{ replyStatus: null }, { replyStatus: { not: 'pending' } }] },
+    where: {
+      status: 'done',
+      receivedAt: { lt: new Date(now.getTime() - keepDays * 86_400_000) },
+      OR: [{ replyStatus: null }, { replyStatus: { not: 'pending' } }],
+    },
   });
   return count;
 }

@@ -123,8 +123,7 @@ export const lifecycleCopy = {
     '予約した日時に参加できないときは、必ず事前にお電話でご連絡ください。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
 
   noShowRefused:
-    'ご連絡のないキャンセルが続いたため、今後のオンライン職業相談のご予約はお受けできなくなりました。\n' +
-    'ご利用の再開については、お電話でご相談ください。',
+    'ご連絡のないキャンセルが続いたため、今後のオンライン職業相談のご予約はお受けできなくなりました。\n' + 'ご利用の再開については、お電話でご相談ください。',
 
   /** What the bot answers when a refused user tries to book (Art. 6(4)). */
   refusal: [
@@ -145,7 +144,6 @@ export const lifecycleCopy = {
     '電話 {phone}',
     '受付 {hours}',
   ].join('\n'),
-
 } as const;
 
 /** The office facts the messages name; the configuration's OFFICE_* values. */
@@ -172,7 +170,9 @@ export function reminderText(args: {
   chatCancellationCutoffHours?: number | undefined;
 }): string {
   const chatCancellation =
-    args.chatCancellationCutoffHours === undefined ? '' : fillTemplate(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
+    args.chatCancellationCutoffHours === undefined
+      ? ''
+      : fillTemplate(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
   return fillTemplate(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
 }
 
@@ -181,12 +181,19 @@ export function reminderText(args: {
  * the office's reasons (with an apology and an invitation to book again).
  */
 export function cancelledText(args: { slot: ConsultationSlot; office: OfficeContact; byOffice?: boolean }): string {
-  return fillTemplate(args.byOffice ? lifecycleCopy.cancelledByOffice : lifecycleCopy.cancelled, { ...officeVars(args.office), when: formatConsultationTime(args.slot) });
+  return fillTemplate(args.byOffice ? lifecycleCopy.cancelledByOffice : lifecycleCopy.cancelled, {
+    ...officeVars(args.office),
+    when: formatConsultationTime(args.slot),
+  });
 }
 
 /** The notice pushed when staff move a booking at the user's phone request: new time, and the old one. */
 export function rescheduledText(args: { slot: ConsultationSlot; before: ConsultationSlot; office: OfficeContact }): string {
-  return fillTemplate(lifecycleCopy.rescheduled, { ...officeVars(args.office), when: formatConsultationTime(args.slot), before: formatConsultationTime(args.before) });
+  return fillTemplate(lifecycleCopy.rescheduled, {
+    ...officeVars(args.office),
+    when: formatConsultationTime(args.slot),
+    before: formatConsultationTime(args.before),
+  });
 }
 
 /** A message typed by staff, framed with the title and the office's phone number. */
@@ -216,4 +223,3 @@ export function suspensionText(office: OfficeContact): string {
 function officeVars(office: OfficeContact): Record<string, string> {
   return { office: office.officeName, phone: office.officePhone, hours: office.officePhoneHours };
 }
-

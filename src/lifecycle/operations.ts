@@ -144,12 +144,22 @@ export type StaffCancellation = 'user-phone' | 'office';
  * again at once, the reminder is withdrawn and the user gets a push saying which. `reason` is
  * kept on the booking for staff; it is never sent to the user nor logged.
  */
-export async function cancelBookingByStaff(prisma: PrismaClient, bookingId: string, reason: string, now: Date, by: StaffCancellation = 'user-phone'): Promise<BookingOperationResult> {
+export async function cancelBookingByStaff(
+  prisma: PrismaClient,
+  bookingId: string,
+  reason: string,
+  now: Date,
+  by: StaffCancellation = 'user-phone',
+): Promise<BookingOperationResult> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
     if (booking.status === 'cancelled') return { bookingId, status: booking.status, changed: false };
     if (booking.status !== 'confirmed' && booking.status !== 'contacted') throw new BookingStateError(bookingId, booking.status, 'cancel');
     await cancelLocked(tx, booking, { by, reason, now });
-    await enqueueBookingNotice(tx, { kind: pushKinds.cancelled, userId: booking.userId, bookingId, ...(by === 'office' ? { data: { byOffice: true } } : {}) }, now);
+    await enqueueBookingNotice(
+      tx,
+      { kind: pushKinds.cancelled, userId: booking.userId, bookingId, ...(by === 'office' ? { data: { byOffice: true } } : {}) },
+      now,
+    );
     return { bookingId, status: 'cancelled', changed: true };
   });
 }
@@ -190,7 +200,8 @@ export async function recordNoShow(
   threshold: number,
 ): Promise<BookingOperationResult & { standing: UserStanding; refusedNow: boolean }> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
-    if (booking.status === 'no_show') return { bookingId, status: booking.status, changed: false, standing: await standingOf(tx, booking.userId), refusedNow: false };
+    if (booking.status === 'no_show')
+      return { bookingId, status: booking.status, changed: false, standing: await standingOf(tx, booking.userId), refusedNow: false };
     if (booking.status !== 'confirmed') throw new BookingStateError(bookingId, booking.status, 'record a no-show for');
     const allowedFrom = noShowMomentFor(booking.startsAt, calendar);
     if (now.getTime() < allowedFrom.getTime()) throw new NoShowTooEarlyError(bookingId, allowedFrom);
@@ -206,7 +217,11 @@ export async function recordNoShow(
     if (refusedNow) {
       await tx.lineUser.update({ where: { id: booking.userId }, data: { refusedAt: now, refusalReason: refusalReasons.noShows } });
     }
-    await enqueueBookingNotice(tx, { kind: pushKinds.noShow, userId: booking.userId, bookingId, data: { refused: refusedNow || user.refusedAt !== null } }, now);
+    await enqueueBookingNotice(
+      tx,
+      { kind: pushKinds.noShow, userId: booking.userId, bookingId, data: { refused: refusedNow || user.refusedAt !== null } },
+      now,
+    );
     return { bookingId, status: 'no_show', changed: true, standing: await standingOf(tx, booking.userId), refusedNow };
   });
 }
@@ -302,7 +317,10 @@ export async function setMeetingUrl(
  * refuses too, so lowering the threshold takes effect without waiting for the next no-show.
  */
 export async function bookingBlockFor(db: Db, userId: string, threshold: number): Promise<null | { reason: 'refused' | 'suspended' }> {
-  const user = await db.lineUser.findUnique({ where: { id: userId }, select: { refusedAt: true, refusalLiftedAt: true, noShowCount: true, suspendedAt: true } });
+  const user = await db.lineUser.findUnique({
+    where: { id: userId },
+    select: { refusedAt: true, refusalLiftedAt: true, noShowCount: true, suspendedAt: true },
+  });
   if (!user) return null;
   if (user.suspendedAt !== null) return { reason: 'suspended' };
   if (user.refusedAt !== null) return { reason: 'refused' };
@@ -395,7 +413,11 @@ export async function rescheduleBooking(
       before: { date: from.date, startTime: from.time, slotMinutes },
       office: deps.office,
     });
-    await enqueueSealedPush(tx, { kind: pushKinds.rescheduled, userId: locked.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(notice)])) }, now);
+    await enqueueSealedPush(
+      tx,
+      { kind: pushKinds.rescheduled, userId: locked.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(notice)])) },
+      now,
+    );
     return { bookingId, status: 'confirmed', changed: true, from, to };
   });
 }
@@ -421,11 +443,21 @@ export function staffMessageFor(message: string, office: OfficeContact): string 
  * changed): pushed through the outbox with its own retry key, the text sealed at rest and
  * dropped once sent. A user who unfollowed gets nothing (the push is marked failed for staff).
  */
-export async function sendStaffMessage(prisma: PrismaClient, bookingId: string, message: string, now: Date, deps: Pick<StaffOperationDeps, 'sealer' | 'office'>): Promise<{ bookingId: string; pushId: string }> {
+export async function sendStaffMessage(
+  prisma: PrismaClient,
+  bookingId: string,
+  message: string,
+  now: Date,
+  deps: Pick<StaffOperationDeps, 'sealer' | 'office'>,
+): Promise<{ bookingId: string; pushId: string }> {
   const body = staffMessageFor(message, deps.office);
   const booking = await prisma.booking.findUnique({ where: { id: bookingId }, select: { userId: true } });
   if (!booking) throw new BookingNotFoundError(bookingId);
-  const { pushId } = await enqueueSealedPush(prisma, { kind: pushKinds.staffMessage, userId: booking.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(body)])) }, now);
+  const { pushId } = await enqueueSealedPush(
+    prisma,
+    { kind: pushKinds.staffMessage, userId: booking.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(body)])) },
+    now,
+  );
   return { bookingId, pushId };
 }
 
@@ -436,7 +468,11 @@ export async function sendStaffMessage(prisma: PrismaClient, bookingId: string, 
 type LockedBooking = { id: string; userId: string; status: string; startsAt: Date };
 
 /** Runs `work` in a transaction holding the user's lock and the booking's row lock. */
-async function withLockedBooking<T>(prisma: PrismaClient, bookingId: string, work: (tx: Prisma.TransactionClient, booking: LockedBooking) => Promise<T>): Promise<T> {
+async function withLockedBooking<T>(
+  prisma: PrismaClient,
+  bookingId: string,
+  work: (tx: Prisma.TransactionClient, booking: LockedBooking) => Promise<T>,
+): Promise<T> {
   const owner = await prisma.booking.findUnique({ where: { id: bookingId }, select: { userId: true } });
   if (!owner) throw new BookingNotFoundError(bookingId);
   return prisma.$transaction(async (tx) => {
@@ -454,7 +490,11 @@ async function lockBookingIn(tx: Prisma.TransactionClient, bookingId: string): P
 }
 
 /** Cancels a locked booking: status, who and why, its seat freed at once, its reminder withdrawn. */
-async function cancelLocked(tx: Prisma.TransactionClient, booking: LockedBooking, how: { by: StaffCancellation | 'user-chat'; reason: string | null; now: Date }): Promise<void> {
+async function cancelLocked(
+  tx: Prisma.TransactionClient,
+  booking: LockedBooking,
+  how: { by: StaffCancellation | 'user-chat'; reason: string | null; now: Date },
+): Promise<void> {
   await tx.booking.update({
     where: { id: booking.id },
     data: { status: 'cancelled', cancelledAt: how.now, cancelledBy: how.by, cancelReason: how.reason },

@@ -90,7 +90,12 @@ export const defaultOutboxOptions: OutboxOptions = {
  */
 export function outboxOptionsFor(config: Pick<Config, 'PUSH_CONCURRENCY' | 'PUSH_REQUESTS_PER_SECOND'>): OutboxOptions {
   const concurrency = config.PUSH_CONCURRENCY;
-  return { ...defaultOutboxOptions, concurrency, requestsPerSecond: config.PUSH_REQUESTS_PER_SECOND, batchSize: Math.max(defaultOutboxOptions.batchSize, concurrency * 10) };
+  return {
+    ...defaultOutboxOptions,
+    concurrency,
+    requestsPerSecond: config.PUSH_REQUESTS_PER_SECOND,
+    batchSize: Math.max(defaultOutboxOptions.batchSize, concurrency * 10),
+  };
 }
 
 /** What one delivery did to its row. */
@@ -256,7 +261,10 @@ function sentRecorder(deps: SchedulerDeps, size: number) {
     if (batch.length > 0) {
       chain = chain.then(() =>
         markSent(deps.prisma, batch).catch((error: unknown) => {
-          deps.logger.error({ pushIds: batch.map((row) => row.id), error: describeError(error) }, 'pushes sent but not recorded; the retry key covers the next attempt');
+          deps.logger.error(
+            { pushIds: batch.map((row) => row.id), error: describeError(error) },
+            'pushes sent but not recorded; the retry key covers the next attempt',
+          );
         }),
       );
     }
@@ -285,7 +293,11 @@ export type PassControl = { stopping: boolean; wake?: (() => void) | undefined }
  * deliveries in flight finish and gives the rows not started back at once (lease cleared), so
  * another scheduler takes them without waiting for the lease to expire.
  */
-export async function runSchedulerOnce(deps: SchedulerDeps, options: OutboxOptions = outboxOptionsFor(deps.config), control: PassControl = { stopping: false }): Promise<SchedulerRunSummary> {
+export async function runSchedulerOnce(
+  deps: SchedulerDeps,
+  options: OutboxOptions = outboxOptionsFor(deps.config),
+  control: PassControl = { stopping: false },
+): Promise<SchedulerRunSummary> {
   const summary: SchedulerRunSummary = { claimed: 0, sent: 0, retry: 0, failed: 0, held: 0, withdrawn: 0, skipped: 0 };
   const now = deps.clock.now();
   await reviewHeldReminders(deps, now);
@@ -434,7 +446,10 @@ async function renewLeases(deps: SchedulerDeps, waiting: Set<ClaimedPush>, optio
 /** Gives claimed rows back (still ours only), for another scheduler to take at once. */
 async function releaseLeases(prisma: PrismaClient, rows: ClaimedPush[]): Promise<void> {
   for (const [held, group] of byLease(rows)) {
-    await prisma.push.updateMany({ where: { id: { in: group.map((row) => row.id) }, status: 'pending', leaseUntil: new Date(held) }, data: { leaseUntil: null } });
+    await prisma.push.updateMany({
+      where: { id: { in: group.map((row) => row.id) }, status: 'pending', leaseUntil: new Date(held) },
+      data: { leaseUntil: null },
+    });
   }
 }
 
@@ -576,7 +591,16 @@ export type AttemptState = {
  * the answer is not ours to send any more.
  */
 async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise<Map<string, AttemptState>> {
-  type Found = { id: string; attempts: number; booking_status: string | null; booking_date: string | null; booking_start_time: string | null; booking_starts_at: number | null; meeting_url: string | null; reachable: boolean };
+  type Found = {
+    id: string;
+    attempts: number;
+    booking_status: string | null;
+    booking_date: string | null;
+    booking_start_time: string | null;
+    booking_starts_at: number | null;
+    meeting_url: string | null;
+    reachable: boolean;
+  };
   const found: Found[] = [];
   // One statement per lease value: one, unless a renewal was partly refused. coalesce(status)
   // (the column is never null) keeps the planner on the primary key: PGlite gathers no
@@ -601,7 +625,13 @@ async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise
   for (const row of found) {
     const booking =
       row.booking_status !== null && row.booking_date !== null && row.booking_start_time !== null && row.booking_starts_at !== null
-        ? { status: row.booking_status, date: row.booking_date, startTime: row.booking_start_time, startsAt: new Date(row.booking_starts_at), meetingUrl: row.meeting_url }
+        ? {
+            status: row.booking_status,
+            date: row.booking_date,
+            startTime: row.booking_start_time,
+            startsAt: new Date(row.booking_starts_at),
+            meetingUrl: row.meeting_url,
+          }
         : null;
     states.set(row.id, { attempts: Number(row.attempts), booking, reachable: row.reachable });
   }
@@ -623,7 +653,10 @@ function attemptStarter(prisma: PrismaClient): (row: ClaimedPush) => Promise<Att
       const asked = queue;
       queue = [];
       try {
-        const states = await beginAttempts(prisma, asked.map((item) => item.row));
+        const states = await beginAttempts(
+          prisma,
+          asked.map((item) => item.row),
+        );
         for (const item of asked) item.resolve(states.get(item.row.id) ?? null);
       } catch (error) {
         for (const item of asked) item.reject(error);
@@ -689,7 +722,11 @@ function decideReply(row: ClaimedPush, current: AttemptState, deps: SchedulerDep
 }
 
 /** Records a final outcome, unless the row was settled otherwise meanwhile (e.g. withdrawn by staff). */
-async function settle(prisma: PrismaClient, row: ClaimedPush, data: { status: string; leaseUntil: null; lastError: string | null; attempts?: { decrement: 1 } }): Promise<void> {
+async function settle(
+  prisma: PrismaClient,
+  row: ClaimedPush,
+  data: { status: string; leaseUntil: null; lastError: string | null; attempts?: { decrement: 1 } },
+): Promise<void> {
   await prisma.push.updateMany({ where: { id: row.id, status: 'pending' }, data });
 }
 

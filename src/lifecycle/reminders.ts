@@ -41,13 +41,11 @@ export type ReminderBooking = {
  * is generated and stored here, before any attempt, so every retry reuses it. Idempotent: a
  * booking that already has its reminder row keeps it.
  */
-export async function scheduleReminder(
-  tx: Db,
-  booking: ReminderBooking,
-  calendar: OfficeCalendarConfig,
-  now: Date,
-): Promise<{ pushId: string; dueAt: Date }> {
-  const existing = await tx.push.findUnique({ where: { bookingId_kind: { bookingId: booking.id, kind: pushKinds.reminder } }, select: { id: true, dueAt: true } });
+export async function scheduleReminder(tx: Db, booking: ReminderBooking, calendar: OfficeCalendarConfig, now: Date): Promise<{ pushId: string; dueAt: Date }> {
+  const existing = await tx.push.findUnique({
+    where: { bookingId_kind: { bookingId: booking.id, kind: pushKinds.reminder } },
+    select: { id: true, dueAt: true },
+  });
   if (existing) return { pushId: existing.id, dueAt: existing.dueAt };
   const moment = reminderInstantFor(booking.date, calendar);
   const dueAt = moment.getTime() > now.getTime() ? moment : now;
@@ -112,7 +110,10 @@ export async function enqueueBookingNotice(
 export async function moveReminder(tx: Db, booking: ReminderBooking, calendar: OfficeCalendarConfig, now: Date): Promise<{ dueAt: Date }> {
   const moment = reminderInstantFor(booking.date, calendar);
   const dueAt = moment.getTime() > now.getTime() ? moment : now;
-  const existing = await tx.push.findUnique({ where: { bookingId_kind: { bookingId: booking.id, kind: pushKinds.reminder } }, select: { id: true, status: true } });
+  const existing = await tx.push.findUnique({
+    where: { bookingId_kind: { bookingId: booking.id, kind: pushKinds.reminder } },
+    select: { id: true, status: true },
+  });
   if (!existing) {
     await scheduleReminder(tx, booking, calendar, now);
     return { dueAt };

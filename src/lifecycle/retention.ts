@@ -63,10 +63,7 @@ export interface RetentionSummary {
  * `idleConversationRetentionDays`. Works in batches (short transactions), is idempotent and can
  * be interrupted at any point: what is left is done by the next pass.
  */
-export async function runRetentionPass(
-  prisma: PrismaClient,
-  options: { now: Date; retentionDays: number; batchSize?: number },
-): Promise<RetentionSummary> {
+export async function runRetentionPass(prisma: PrismaClient, options: { now: Date; retentionDays: number; batchSize?: number }): Promise<RetentionSummary> {
   const { now, retentionDays } = options;
   const batchSize = options.batchSize ?? 500;
   const bookingCutoff = new Date(now.getTime() - retentionDays * dayMs);

@@ -79,7 +79,7 @@ export function isOpenDay(date: JpDate, config: OfficeCalendarConfig): boolean {
  */
 export function nthOpenDayBefore(date: JpDate, n: number, config: OfficeCalendarConfig): JpDate {
   let day = date;
-  for (let found = 0; found < n; ) {
+  for (let found = 0; found < n;) {
     day = addDays(day, -1);
     if (day < firstCoveredDate) {
       throw new RangeError(`cannot count ${n} open days before ${date}: the holiday data starts in ${holidayDataYears.first}`);
@@ -101,12 +101,7 @@ export function bookingDeadline(date: JpDate, config: OfficeCalendarConfig): JpD
  */
 export function isBookableDate(date: JpDate, now: Date, config: OfficeCalendarConfig): boolean {
   const today = tokyoDateOf(now);
-  return (
-    date >= today &&
-    date <= addDays(today, config.horizonDays) &&
-    isOpenDay(date, config) &&
-    today <= bookingDeadline(date, config)
-  );
+  return date >= today && date <= addDays(today, config.horizonDays) && isOpenDay(date, config) && today <= bookingDeadline(date, config);
 }
 
 /** The dates from today to today + horizonDays that may be booked, ascending. */

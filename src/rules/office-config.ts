@@ -117,8 +117,10 @@ export function validateOfficeCalendarConfig(config: OfficeCalendarConfig): Offi
 /** Throws OfficeCalendarConfigError unless `block` is a date, a time range forwards and a seat count (or null). */
 export function checkBlockedTime(block: BlockedTime): void {
   if (!isJpDate(block.date)) throw new OfficeCalendarConfigError(`blockedTimes: "${block.date}" is not a YYYY-MM-DD date`);
-  if (!isTimeOfDay(block.from) || !isTimeOfDay(block.until)) throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: from and until must be 24-hour HH:mm times`);
-  if (minutesOfDay(block.until) <= minutesOfDay(block.from)) throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: ${block.until} is not after ${block.from}`);
+  if (!isTimeOfDay(block.from) || !isTimeOfDay(block.until))
+    throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: from and until must be 24-hour HH:mm times`);
+  if (minutesOfDay(block.until) <= minutesOfDay(block.from))
+    throw new OfficeCalendarConfigError(`blockedTimes on ${block.date}: ${block.until} is not after ${block.from}`);
   if (block.seats !== null) wholeNumber(`blockedTimes on ${block.date} seats`, block.seats, 1, 50);
 }
 

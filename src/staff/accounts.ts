@@ -110,7 +110,12 @@ export async function setAccountDisabled(
  * Resets an account's password to a new one-time password (returned, shown once): its sessions
  * end, and the holder must choose a new password at the next sign-in.
  */
-export async function resetPassword(prisma: PrismaClient, accountId: string, who: { actor: AuditActor; via: AuditChannel }, now: Date): Promise<{ oneTimePassword: string; login: string }> {
+export async function resetPassword(
+  prisma: PrismaClient,
+  accountId: string,
+  who: { actor: AuditActor; via: AuditChannel },
+  now: Date,
+): Promise<{ oneTimePassword: string; login: string }> {
   const password = oneTimePassword();
   const passwordHash = await hashPassword(password);
   return prisma.$transaction(async (tx) => {
@@ -161,14 +166,20 @@ export async function issueApiToken(
   who: { actor: AuditActor; via: AuditChannel },
   now: Date,
 ): Promise<{ tokenId: string; token: string }> {
-  const cleanLabel = label.normalize('NFKC').replace(/[\p{C}]/gu, '').trim();
+  const cleanLabel = label
+    .normalize('NFKC')
+    .replace(/[\p{C}]/gu, '')
+    .trim();
   if (cleanLabel.length < 1 || cleanLabel.length > 40) throw new AccountError('用途（ラベル）を1〜40文字で入力してください。');
   const token = `${tokenPrefix}${randomBytes(32).toString('base64url')}`;
   return prisma.$transaction(async (tx) => {
     const account = await tx.staffAccount.findUnique({ where: { id: accountId }, select: { disabledAt: true } });
     if (!account) throw new AccountError('そのアカウントは見つかりません。一覧から選び直してください。');
     if (account.disabledAt) throw new AccountError('無効なアカウントにはトークンを発行できません。');
-    const row = await tx.staffApiToken.create({ data: { staffId: accountId, tokenHash: hashApiToken(token), label: cleanLabel, createdAt: now }, select: { id: true } });
+    const row = await tx.staffApiToken.create({
+      data: { staffId: accountId, tokenHash: hashApiToken(token), label: cleanLabel, createdAt: now },
+      select: { id: true },
+    });
     await writeAudit(tx, who.actor, who.via, { action: 'api-token.issue', targetType: 'account', targetId: accountId, detail: { tokenId: row.id } }, now);
     return { tokenId: row.id, token };
   });
@@ -187,13 +198,20 @@ export async function revokeApiToken(prisma: PrismaClient, tokenId: string, who:
 
 /** Tokens of an account, for its page (never the token itself). */
 export async function listApiTokens(prisma: PrismaClient, accountId: string) {
-  return prisma.staffApiToken.findMany({ where: { staffId: accountId }, orderBy: { createdAt: 'desc' }, select: { id: true, label: true, createdAt: true, lastUsedAt: true, revokedAt: true } });
+  return prisma.staffApiToken.findMany({
+    where: { staffId: accountId },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true, label: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+  });
 }
 
 /** The enabled account a bearer token acts as, or null (unknown, revoked, account disabled). */
 export async function accountForApiToken(prisma: PrismaClient, token: string, now: Date): Promise<{ staffId: string; login: string; role: string } | null> {
   if (!token.startsWith(tokenPrefix) || token.length > 100) return null;
-  const row = await prisma.staffApiToken.findUnique({ where: { tokenHash: hashApiToken(token) }, select: { id: true, revokedAt: true, lastUsedAt: true, staff: { select: { id: true, login: true, role: true, disabledAt: true } } } });
+  const row = await prisma.staffApiToken.findUnique({
+    where: { tokenHash: hashApiToken(token) },
+    select: { id: true, revokedAt: true, lastUsedAt: true, staff: { select: { id: true, login: true, role: true, disabledAt: true } } },
+  });
   if (!row || row.revokedAt || row.staff.disabledAt) return null;
   // Last use, at most once a minute (a busy integration should not write on every request).
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {

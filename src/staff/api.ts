@@ -293,7 +293,8 @@ function bookingView(booking: BookingRow, config: Config) {
   const notices = booking.pushes.filter((push) => push.kind !== pushKinds.reminder);
   const active = booking.status === 'confirmed' || booking.status === 'contacted';
   const flags: string[] = [];
-  if (reminder?.status === 'held' || (active && !booking.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent')) flags.push('meeting-url-missing');
+  if (reminder?.status === 'held' || (active && !booking.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent'))
+    flags.push('meeting-url-missing');
   if (reminder?.status === 'failed') flags.push('reminder-failed');
   if (notices.some((push) => push.status === 'failed')) flags.push('notice-failed');
   if (booking.user.unfollowedAt !== null) flags.push('unfollowed');

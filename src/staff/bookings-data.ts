@@ -83,7 +83,12 @@ const select = {
 export type BookingForStaff = ReturnType<typeof present>;
 
 /** Bookings from `from` to `to` (YYYY-MM-DD, Asia/Tokyo, inclusive), by date and time. */
-export async function bookingsBetween(prisma: PrismaClient, cipher: FieldCipher, config: Config, range: { from: string; to: string; statuses?: readonly string[] }): Promise<BookingForStaff[]> {
+export async function bookingsBetween(
+  prisma: PrismaClient,
+  cipher: FieldCipher,
+  config: Config,
+  range: { from: string; to: string; statuses?: readonly string[] },
+): Promise<BookingForStaff[]> {
   const rows = await prisma.booking.findMany({
     where: { date: { gte: range.from, lte: range.to }, ...(range.statuses ? { status: { in: [...range.statuses] } } : {}) },
     orderBy: [{ startsAt: 'asc' }, { createdAt: 'asc' }],
@@ -139,7 +144,8 @@ function present(row: Row, cipher: FieldCipher, config: Config) {
   const notices = row.pushes.filter((push) => push.kind !== pushKinds.reminder);
   const active = row.status === 'confirmed' || row.status === 'contacted';
   const flags: string[] = [];
-  if (reminder?.status === 'held' || (active && !row.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent')) flags.push('meeting-url-missing');
+  if (reminder?.status === 'held' || (active && !row.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent'))
+    flags.push('meeting-url-missing');
   if (reminder?.status === 'failed') flags.push('reminder-failed');
   if (notices.some((push) => push.status === 'failed')) flags.push('notice-failed');
   if (row.user.unfollowedAt !== null) flags.push('unfollowed');
@@ -161,7 +167,12 @@ function present(row: Row, cipher: FieldCipher, config: Config) {
     phoneChanged: row.phoneChanged,
     topic: open(cipher, row.topicEnc, erased),
     attendant: row.attendant,
-    attendantLabel: row.attendant === 'interpreter' ? `通訳${row.attendantLanguage ? `（${row.attendantLanguage}）` : ''}` : row.attendant === 'assistant' ? '介助者' : 'なし',
+    attendantLabel:
+      row.attendant === 'interpreter'
+        ? `通訳${row.attendantLanguage ? `（${row.attendantLanguage}）` : ''}`
+        : row.attendant === 'assistant'
+          ? '介助者'
+          : 'なし',
     meetingUrl: row.meetingUrl,
     defaultMeetingUrl: config.DEFAULT_MEETING_URL ?? null,
     createdAt: row.createdAt,
@@ -179,7 +190,11 @@ function present(row: Row, cipher: FieldCipher, config: Config) {
 
 /** Whether `query` (typed by a clerk) matches a decrypted name: NFKC, case and spaces ignored, partial. */
 export function nameMatches(name: string, query: string): boolean {
-  const fold = (value: string) => value.normalize('NFKC').toLowerCase().replace(/[\s\u3000・]/g, '');
+  const fold = (value: string) =>
+    value
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\s\u3000・]/g, '');
   const q = fold(query);
   return q.length > 0 && fold(name).includes(q);
 }

@@ -230,7 +230,9 @@ const weekdays = ['日', '月', '火', '水', '木', '金', '土'];
 function createViewEnvironment(): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(here, 'views')), { autoescape: true, throwOnUndefined: false });
   /** 2026年12月9日(水) 10:00 from an instant. */
-  env.addFilter('jpDateTime', (value: unknown) => (value instanceof Date ? `${formatJpDate(tokyoDateOf(value), { withYear: true })} ${tokyoTimeOf(value)}` : ''));
+  env.addFilter('jpDateTime', (value: unknown) =>
+    value instanceof Date ? `${formatJpDate(tokyoDateOf(value), { withYear: true })} ${tokyoTimeOf(value)}` : '',
+  );
   /** 2026年12月9日(水) from YYYY-MM-DD. */
   env.addFilter('jpDate', (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatJpDate(value, { withYear: true }) : ''));
   /** 12月9日(水) from YYYY-MM-DD. */

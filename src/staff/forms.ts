@@ -58,5 +58,7 @@ export function lineUserParam(req: Request, name = 'id'): string {
 
 /** A same-site path to return to after sign-in; anything else becomes the home page. */
 export function safeNextPath(value: string): string {
-  return /^\/staff(\/[A-Za-z0-9\-._~%/?=&]*)?$/.test(value) && !value.includes('//') && !value.includes('..') && !value.startsWith('/staff/login') ? value : '/staff/bookings';
+  return /^\/staff(\/[A-Za-z0-9\-._~%/?=&]*)?$/.test(value) && !value.includes('//') && !value.includes('..') && !value.startsWith('/staff/login')
+    ? value
+    : '/staff/bookings';
 }

@@ -53,7 +53,15 @@ export async function loadSession(prisma: PrismaClient, cookieValue: string | un
   const idHash = hashSessionId(cookieValue);
   const row = await prisma.staffSession.findUnique({
     where: { idHash },
-    select: { idHash: true, staffId: true, csrfToken: true, lastSeenAt: true, expiresAt: true, flash: true, staff: { select: { login: true, role: true, disabledAt: true, mustChangePassword: true } } },
+    select: {
+      idHash: true,
+      staffId: true,
+      csrfToken: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      flash: true,
+      staff: { select: { login: true, role: true, disabledAt: true, mustChangePassword: true } },
+    },
   });
   if (!row) return null;
   const idleUntil = row.lastSeenAt.getTime() + policy.idleMinutes * 60_000;

@@ -37,7 +37,10 @@ export async function signIn(
   const accountKey = (normaliseLogin(input.login) ?? input.login.normalize('NFKC').trim().toLowerCase()).slice(0, 64);
   const addressKey = input.address.slice(0, 64) || 'unknown';
   const windowStart = new Date(now.getTime() - limits.windowMinutes * 60_000);
-  const account = await prisma.staffAccount.findUnique({ where: { login: accountKey }, select: { id: true, login: true, passwordHash: true, disabledAt: true, mustChangePassword: true } });
+  const account = await prisma.staffAccount.findUnique({
+    where: { login: accountKey },
+    select: { id: true, login: true, passwordHash: true, disabledAt: true, mustChangePassword: true },
+  });
   const actor = account ? { staffId: account.id, login: account.login } : null;
 
   const addressFailures = await prisma.staffSignInAttempt.count({ where: { addressKey, succeeded: false, at: { gt: windowStart } } });
@@ -48,11 +51,22 @@ export async function signIn(
 
   const lastSuccess = await prisma.staffSignInAttempt.findFirst({ where: { accountKey, succeeded: true }, orderBy: { at: 'desc' }, select: { at: true } });
   const since = lastSuccess && lastSuccess.at > windowStart ? lastSuccess.at : windowStart;
-  const failures = await prisma.staffSignInAttempt.findMany({ where: { accountKey, succeeded: false, at: { gt: since } }, orderBy: { at: 'desc' }, take: limits.accountFailures, select: { at: true } });
+  const failures = await prisma.staffSignInAttempt.findMany({
+    where: { accountKey, succeeded: false, at: { gt: since } },
+    orderBy: { at: 'desc' },
+    take: limits.accountFailures,
+    select: { at: true },
+  });
   if (failures.length >= limits.accountFailures) {
     const lockedUntil = new Date((failures[0]?.at ?? now).getTime() + limits.lockMinutes * 60_000);
     if (now < lockedUntil) {
-      await writeAudit(prisma, actor, 'console', { action: 'sign-in.refused', ...(account ? { targetType: 'account', targetId: account.id } : {}), detail: { reason: 'account-locked' } }, now);
+      await writeAudit(
+        prisma,
+        actor,
+        'console',
+        { action: 'sign-in.refused', ...(account ? { targetType: 'account', targetId: account.id } : {}), detail: { reason: 'account-locked' } },
+        now,
+      );
       return { ok: false, reason: 'account-locked', retryAfter: lockedUntil };
     }
   }
@@ -64,7 +78,11 @@ export async function signIn(
       prisma,
       actor,
       'console',
-      { action: 'sign-in.failed', ...(account ? { targetType: 'account', targetId: account.id } : {}), detail: { reason: !account ? 'unknown-login' : account.disabledAt ? 'disabled' : 'wrong-password' } },
+      {
+        action: 'sign-in.failed',
+        ...(account ? { targetType: 'account', targetId: account.id } : {}),
+        detail: { reason: !account ? 'unknown-login' : account.disabledAt ? 'disabled' : 'wrong-password' },
+      },
       now,
     );
     return { ok: false, reason: 'invalid' };

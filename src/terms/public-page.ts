@@ -47,7 +47,10 @@ export function createTermsPageRouter(deps: TermsPageDeps): express.Router {
   const office = { name: deps.officeName, phone: deps.officePhone };
 
   const render = (res: Response, status: number, view: string, context: Record<string, unknown>) => {
-    res.status(status).type('html').send(env.render(view, { ...context, office }));
+    res
+      .status(status)
+      .type('html')
+      .send(env.render(view, { ...context, office }));
   };
   const notFound = (res: Response) => render(res, 404, 'not-found.njk', {});
 
@@ -72,7 +75,14 @@ export function createTermsPageRouter(deps: TermsPageDeps): express.Router {
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
-        directives: { defaultSrc: ["'none'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          formAction: ["'none'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
       },
       referrerPolicy: { policy: 'no-referrer' },
     }),

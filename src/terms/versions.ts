@@ -54,8 +54,13 @@ export type TermsDraftInput = {
 
 /** Line breaks normalised, control characters (other than newline and tab) removed, trimmed. */
 export function cleanText(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028\u2029\ufeff]/g, '').trim();
+  return (
+    value
+      .replace(/\r\n?/g, '\n')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028\u2029\ufeff]/g, '')
+      .trim()
+  );
 }
 
 /**
@@ -75,13 +80,16 @@ export async function validateTermsDraft(db: Db, input: TermsDraftInput, now: Da
   if (title.length > termsLimits.title) throw new TermsVersionError('title', `題名は${termsLimits.title}文字以内で入力してください。`);
   if (!isJpDate(effectiveDate)) throw new TermsVersionError('effectiveDate', '適用日を「2026-04-01」の形で入力してください。');
   const earliest = addDays(tokyoDateOf(now), 1);
-  if (effectiveDate < earliest) throw new TermsVersionError('effectiveDate', `適用日は明日（${earliest}）以降の日付にしてください。改定は適用日より前に利用者へ知らせる必要があります。`);
+  if (effectiveDate < earliest)
+    throw new TermsVersionError('effectiveDate', `適用日は明日（${earliest}）以降の日付にしてください。改定は適用日より前に利用者へ知らせる必要があります。`);
   if (!body) throw new TermsVersionError('body', '規約の全文を入力してください。');
   if (body.length > termsLimits.body) throw new TermsVersionError('body', `規約の全文は${termsLimits.body}文字以内にしてください。`);
   if (!changeSummary) throw new TermsVersionError('changeSummary', '変更点の要約を入力してください（お知らせと同意確認に表示されます）。');
-  if (changeSummary.length > termsLimits.changeSummary) throw new TermsVersionError('changeSummary', `変更点の要約は${termsLimits.changeSummary}文字以内にしてください。`);
+  if (changeSummary.length > termsLimits.changeSummary)
+    throw new TermsVersionError('changeSummary', `変更点の要約は${termsLimits.changeSummary}文字以内にしてください。`);
   if (!cardSummary) throw new TermsVersionError('cardSummary', '規約の要約を入力してください（同意確認のカードに表示されます）。');
-  if (cardSummary.length > termsLimits.cardSummary) throw new TermsVersionError('cardSummary', `規約の要約は${termsLimits.cardSummary}文字以内にしてください。`);
+  if (cardSummary.length > termsLimits.cardSummary)
+    throw new TermsVersionError('cardSummary', `規約の要約は${termsLimits.cardSummary}文字以内にしてください。`);
   const clash = await db.termsVersion.findUnique({ where: { version: effectiveDate }, select: { id: true } });
   if (clash) throw new TermsVersionError('effectiveDate', `${effectiveDate}に適用される版がすでにあります。別の適用日にするか、その版を使ってください。`);
   return { label, title, body, changeSummary, cardSummary, effectiveDate };

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { termsInForce } from '../../src/db/repositories.ts';
 import { createTermsDraft, TermsVersionError } from '../../src/terms/versions.ts';
 import { AnnouncementInputError, createOfficeNotice, publishTermsVersion } from '../../src/announcements/publish.ts';
-import { announcementProgress, batchErrors, claimNextBatch, pauseAnnouncement, resumeAnnouncement, retryFailedBatches, runAnnouncementsOnce } from '../../src/announcements/sender.ts';
+import {
+  announcementProgress,
+  batchErrors,
+  claimNextBatch,
+  pauseAnnouncement,
+  resumeAnnouncement,
+  retryFailedBatches,
+  runAnnouncementsOnce,
+} from '../../src/announcements/sender.ts';
 import type { Multicaster } from '../../src/announcements/multicast.ts';
 import { multicastCounts, startAnnouncementFixture, testSenderOptions } from './fixture.ts';
 import type { AnnouncementFixture } from './fixture.ts';
@@ -59,7 +67,13 @@ describe('publishing a terms version', () => {
     expect(Math.max(...f.line.multicasts.map((m) => m.to.length))).toBeLessThanOrEqual(500);
     const announcement = await f.db.prisma.announcement.findFirstOrThrow();
     expect(announcement.status).toBe('done');
-    expect((await announcementProgress(f.db.prisma, [announcement.id])).get(announcement.id)).toMatchObject({ recipients: 1203, sent: 1203, pending: 0, failed: 0, percent: 100 });
+    expect((await announcementProgress(f.db.prisma, [announcement.id])).get(announcement.id)).toMatchObject({
+      recipients: 1203,
+      sent: 1203,
+      pending: 0,
+      failed: 0,
+      percent: 100,
+    });
   });
 
   it('says what changes, the summary, the effective date, and links to the full text; booked users also hear their booking stays valid', async () => {
@@ -148,7 +162,17 @@ describe('office notices', () => {
     await f.addBooking(unfollowedOnDay ?? '', '2026-12-09');
     await f.unfollow([unfollowedOnDay ?? '']);
 
-    await createOfficeNotice(f.db.prisma, { title: '12/9 臨時休庁', body: '12月9日(水)は庁舎の設備点検のため、オンライン職業相談を休止します。ご予約の方には別途お電話します。', audience: 'booked-in-range', rangeFrom: '2026-12-09', rangeTo: '2026-12-09' }, f.publishOptions());
+    await createOfficeNotice(
+      f.db.prisma,
+      {
+        title: '12/9 臨時休庁',
+        body: '12月9日(水)は庁舎の設備点検のため、オンライン職業相談を休止します。ご予約の方には別途お電話します。',
+        audience: 'booked-in-range',
+        rangeFrom: '2026-12-09',
+        rangeTo: '2026-12-09',
+      },
+      f.publishOptions(),
+    );
     await runAnnouncementsOnce(f.deps, testSenderOptions);
 
     expect([...multicastCounts(f.line).keys()].sort()).toEqual([onDay, onDayLate].sort());
@@ -159,7 +183,11 @@ describe('office notices', () => {
   it('go to every current follower when addressed to all', async () => {
     const users = await f.addFollowers(3, 'all');
     await f.unfollow([users[2] ?? '']);
-    await createOfficeNotice(f.db.prisma, { title: 'TeleOffice保守', body: '12月12日(土)0時〜6時はTeleOfficeの保守のため接続できません。', audience: 'all-followers' }, f.publishOptions());
+    await createOfficeNotice(
+      f.db.prisma,
+      { title: 'TeleOffice保守', body: '12月12日(土)0時〜6時はTeleOfficeの保守のため接続できません。', audience: 'all-followers' },
+      f.publishOptions(),
+    );
     await runAnnouncementsOnce(f.deps, testSenderOptions);
     expect([...multicastCounts(f.line).keys()].sort()).toEqual([users[0], users[1]].sort());
   });
@@ -195,11 +223,20 @@ describe('delivery', () => {
   it('records LINE’s refusal per batch, lists it, and can queue the failed batches again', async () => {
     await f.addFollowers(1100, 'refusal');
     const { published } = await publishDraft({ batchSize: 500 });
-    f.line.failNext(400, 1, { only: 'multicast', body: { message: 'The request body has 1 error(s)', details: [{ message: 'May not be empty', property: 'messages[0].text' }] } });
+    f.line.failNext(400, 1, {
+      only: 'multicast',
+      body: { message: 'The request body has 1 error(s)', details: [{ message: 'May not be empty', property: 'messages[0].text' }] },
+    });
     await runAnnouncementsOnce(f.deps, { ...testSenderOptions, concurrency: 1 });
     const id = published.announcement.id;
     expect(await batchErrors(f.db.prisma, id)).toEqual([
-      expect.objectContaining({ seq: 1, status: 'failed', lastStatus: 400, recipientCount: 500, lastError: 'LINE API 400: The request body has 1 error(s) (messages[0].text: May not be empty)' }),
+      expect.objectContaining({
+        seq: 1,
+        status: 'failed',
+        lastStatus: 400,
+        recipientCount: 500,
+        lastError: 'LINE API 400: The request body has 1 error(s) (messages[0].text: May not be empty)',
+      }),
     ]);
     expect((await announcementProgress(f.db.prisma, [id])).get(id)).toMatchObject({ sent: 600, failed: 500, pending: 0, percent: 100 });
     expect((await f.db.prisma.announcement.findUniqueOrThrow({ where: { id } })).status).toBe('done');
@@ -216,7 +253,11 @@ describe('delivery', () => {
     await f.unfollow([users[0] ?? '', users[1] ?? '']);
     await runAnnouncementsOnce(f.deps, testSenderOptions);
     expect([...multicastCounts(f.line).keys()].sort()).toEqual(users.slice(2).sort());
-    expect((await announcementProgress(f.db.prisma, [published.announcement.id])).get(published.announcement.id)).toMatchObject({ recipients: 5, sent: 3, skipped: 2 });
+    expect((await announcementProgress(f.db.prisma, [published.announcement.id])).get(published.announcement.id)).toMatchObject({
+      recipients: 5,
+      sent: 3,
+      skipped: 2,
+    });
   });
 
   it('does not include users who followed after publication', async () => {
@@ -269,7 +310,12 @@ describe('delivery', () => {
     const counts = multicastCounts(f.line);
     expect(counts.size).toBe(1500);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(f.line.requests.filter((r) => r.endpoint === 'multicast').map((r) => r.status).sort()).toEqual([200, 200, 200, 409]);
+    expect(
+      f.line.requests
+        .filter((r) => r.endpoint === 'multicast')
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual([200, 200, 200, 409]);
     expect(f.logs.join('')).toContain('announcement batch already delivered');
   });
 

@@ -45,7 +45,13 @@ describe.skipIf(!onPostgres)('an announcement to 20,000 followers across a SIGKI
     await f.addBooking(followers[7] ?? '', '2027-01-08');
     const draft = await createTermsDraft(
       f.db.prisma,
-      { label: '令和9年1月1日改定', effectiveDate: '2027-01-01', body: '第1条 …', changeSummary: '・キャンセルの連絡方法を変更します。', cardSummary: '・利用料は無料です' },
+      {
+        label: '令和9年1月1日改定',
+        effectiveDate: '2027-01-01',
+        body: '第1条 …',
+        changeSummary: '・キャンセルの連絡方法を変更します。',
+        cardSummary: '・利用料は無料です',
+      },
       f.clock.now(),
     );
     const published = await publishTermsVersion(f.db.prisma, draft.id, f.publishOptions());
@@ -90,7 +96,10 @@ describe.skipIf(!onPostgres)('an announcement to 20,000 followers across a SIGKI
     // Second worker, after the 2-minute lease of the batches the first one held.
     const second = spawnEntry('src/worker.ts', { ...env, CLOCK_START: '2026-12-01T10:05:00+09:00' });
     try {
-      await until(async () => (await watch.prisma.announcement.findUniqueOrThrow({ where: { id: published.announcement.id } })).status === 'done', 'the second worker to finish the announcement');
+      await until(
+        async () => (await watch.prisma.announcement.findUniqueOrThrow({ where: { id: published.announcement.id } })).status === 'done',
+        'the second worker to finish the announcement',
+      );
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
     } finally {
@@ -113,6 +122,8 @@ describe.skipIf(!onPostgres)('an announcement to 20,000 followers across a SIGKI
     expect(f.line.textsTo(followers[7] ?? '').join('\n')).toContain('そのまま有効');
     expect(await watch.prisma.announcementBatch.count({ where: { status: { not: 'sent' } } })).toBe(0);
     f.line.assertNoRejections({ allow: [409] }); // the repeats above, and nothing else
-    process.stdout.write(`crash/resume: ${acceptedBeforeResume} batches accepted before the kill, ${recordedBeforeResume} recorded; ${repeats.length} answered 409 on resume\n`);
+    process.stdout.write(
+      `crash/resume: ${acceptedBeforeResume} batches accepted before the kill, ${recordedBeforeResume} recorded; ${repeats.length} answered 409 on resume\n`,
+    );
   }, 120_000);
 });

@@ -80,7 +80,19 @@ export async function startAnnouncementFixture(options: { now?: string; database
       bookingSeq += 1;
       const startTime = bookingOptions.startTime ?? '10:00';
       await db.prisma.booking.create({
-        data: { userId, date, startTime, startsAt: tokyoInstant(date, startTime), status: bookingOptions.status ?? 'confirmed', nameEnc: 'x', jobSeekerNumberEnc: 'x', phoneEnc: 'x', topicEnc: 'x', termsVersionId: terms.id, createdAt: new Date(clock.now().getTime() - bookingSeq) },
+        data: {
+          userId,
+          date,
+          startTime,
+          startsAt: tokyoInstant(date, startTime),
+          status: bookingOptions.status ?? 'confirmed',
+          nameEnc: 'x',
+          jobSeekerNumberEnc: 'x',
+          phoneEnc: 'x',
+          topicEnc: 'x',
+          termsVersionId: terms.id,
+          createdAt: new Date(clock.now().getTime() - bookingSeq),
+        },
       });
     },
     async unfollow(userIds) {

@@ -87,7 +87,9 @@ describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
   it('opens the chat page printed by npm start', async () => {
     await page.goto(chatUrl);
     await expect.poll(() => page.locator('#clock-now').textContent()).toContain('2026年12月1日(火) 09:3');
-    expect(await phone().locator('.rich-menu .menu-item').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('予約する'), expect.stringContaining('利用規約')]));
+    expect(await phone().locator('.rich-menu .menu-item').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('予約する'), expect.stringContaining('利用規約')]),
+    );
   });
 
   it('adds the account as a friend and books a consultation by tapping and typing', async () => {
@@ -105,8 +107,17 @@ describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
     await say('事務職の求人を探したい');
     await tap('なし');
     // The first date offered, then 10:00 on it.
-    const dateButton = botEntries().last().getByRole('button', { name: /^\d+月\d+日\(.\)$/ }).first();
-    const firstDate = (await dateButton.count()) > 0 ? dateButton : page.locator('#quick-replies .chip').filter({ hasText: /^\d+月\d+日\(.\)$/ }).first();
+    const dateButton = botEntries()
+      .last()
+      .getByRole('button', { name: /^\d+月\d+日\(.\)$/ })
+      .first();
+    const firstDate =
+      (await dateButton.count()) > 0
+        ? dateButton
+        : page
+            .locator('#quick-replies .chip')
+            .filter({ hasText: /^\d+月\d+日\(.\)$/ })
+            .first();
     const dateLabel = (await firstDate.textContent()) ?? '';
     expect(dateLabel).toBe('12月3日(木)');
     await andWaitForReply(() => firstDate.click());
@@ -134,7 +145,12 @@ describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
 
   it('taps 予約確認 on the rich menu and a sticker, which reach the bot as a typed message and a sticker would', async () => {
     await page.setViewportSize({ width: 1280, height: 1000 });
-    await andWaitForReply(() => page.locator('#rich-menu').getByRole('button', { name: /予約確認/ }).click());
+    await andWaitForReply(() =>
+      page
+        .locator('#rich-menu')
+        .getByRole('button', { name: /予約確認/ })
+        .click(),
+    );
     expect(await page.locator('#messages li.user').last().textContent()).toContain('予約確認');
     expect(await botEntries().last().textContent()).toContain('12月3日(木)');
     await page.getByRole('button', { name: 'スタンプ・画像' }).click();

@@ -22,17 +22,75 @@ let browser: Browser;
 let server: Awaited<ReturnType<typeof serve>>;
 let page: Page;
 const ids: Record<string, string> = {};
-const users = { yamada: lineUserId('browser-yamada'), nguyen: lineUserId('browser-nguyen'), sato: lineUserId('browser-sato'), kato: lineUserId('browser-kato') };
+const users = {
+  yamada: lineUserId('browser-yamada'),
+  nguyen: lineUserId('browser-nguyen'),
+  sato: lineUserId('browser-sato'),
+  kato: lineUserId('browser-kato'),
+};
 
 beforeAll(async () => {
   // Tuesday 1 December 2026, 09:30 in Tokyo. A long idle timeout: the test moves the clock.
   h = await startHarness({ now: '2026-12-01T09:30:00+09:00', env: { STAFF_SESSION_IDLE_MINUTES: '240', DEFAULT_MEETING_URL: '' } });
   const now = h.clock.now();
   await createStaffAccount(h.service.db.prisma, 'tanaka', 'staff', now);
-  ids.yamada = await addBookingFor(h.service, { userId: users.yamada, date: '2026-12-01', time: '10:00', name: '山田 花子', jobSeekerNumber: '14150-2345678', phone: '090-1111-2222', topic: '事務職に応募したいので、職務経歴書の書き方を相談したい' }, now);
-  ids.nguyen = await addBookingFor(h.service, { userId: users.nguyen, date: '2026-12-01', time: '11:00', name: 'Nguyen Van An', jobSeekerNumber: '14150-3456789', phone: '080-3333-4444', topic: '介護の仕事を探しています', attendant: 'interpreter', language: 'ベトナム語', meetingUrl: 'https://teleoffice.example/room/1100' }, now);
-  ids.kato = await addBookingFor(h.service, { userId: users.kato, date: '2026-12-01', time: '14:30', name: '加藤 健一', jobSeekerNumber: '14150-4567890', phone: '045-555-6666', topic: '雇用保険の手続きの後の求職活動について', phoneChanged: true }, now);
-  ids.sato = await addBookingFor(h.service, { userId: users.sato, date: '2026-12-03', time: '13:00', name: '佐藤 美咲', jobSeekerNumber: '14150-5678901', phone: '070-7777-8888', topic: '育児と両立できる短時間の仕事', attendant: 'assistant' }, now);
+  ids.yamada = await addBookingFor(
+    h.service,
+    {
+      userId: users.yamada,
+      date: '2026-12-01',
+      time: '10:00',
+      name: '山田 花子',
+      jobSeekerNumber: '14150-2345678',
+      phone: '090-1111-2222',
+      topic: '事務職に応募したいので、職務経歴書の書き方を相談したい',
+    },
+    now,
+  );
+  ids.nguyen = await addBookingFor(
+    h.service,
+    {
+      userId: users.nguyen,
+      date: '2026-12-01',
+      time: '11:00',
+      name: 'Nguyen Van An',
+      jobSeekerNumber: '14150-3456789',
+      phone: '080-3333-4444',
+      topic: '介護の仕事を探しています',
+      attendant: 'interpreter',
+      language: 'ベトナム語',
+      meetingUrl: 'https://teleoffice.example/room/1100',
+    },
+    now,
+  );
+  ids.kato = await addBookingFor(
+    h.service,
+    {
+      userId: users.kato,
+      date: '2026-12-01',
+      time: '14:30',
+      name: '加藤 健一',
+      jobSeekerNumber: '14150-4567890',
+      phone: '045-555-6666',
+      topic: '雇用保険の手続きの後の求職活動について',
+      phoneChanged: true,
+    },
+    now,
+  );
+  ids.sato = await addBookingFor(
+    h.service,
+    {
+      userId: users.sato,
+      date: '2026-12-03',
+      time: '13:00',
+      name: '佐藤 美咲',
+      jobSeekerNumber: '14150-5678901',
+      phone: '070-7777-8888',
+      topic: '育児と両立できる短時間の仕事',
+      attendant: 'assistant',
+    },
+    now,
+  );
   server = await serve(h.service.app);
   browser = await launchChromium();
   const context = await browser.newContext({ baseURL: server.baseURL, locale: 'ja-JP', viewport: { width: 1280, height: 900 } });

@@ -29,7 +29,9 @@ describe('an admin announces a terms change in the browser', () => {
   beforeAll(async () => {
     h = await startHarness({ now: '2026-11-28T10:00:00+09:00', env: { PUBLIC_BASE_URL: 'https://line.example.jp' } });
     await createStaffAccount(h.service.db.prisma, 'admin1', 'admin', h.clock.now());
-    await h.service.db.prisma.lineUser.createMany({ data: Array.from({ length: FOLLOWERS }, (_, i) => ({ id: lineUserId(`browser-${i}`), followedAt: h.clock.now() })) });
+    await h.service.db.prisma.lineUser.createMany({
+      data: Array.from({ length: FOLLOWERS }, (_, i) => ({ id: lineUserId(`browser-${i}`), followedAt: h.clock.now() })),
+    });
     await addBookingFor(h.service, { userId: lineUserId('browser-0'), date: '2026-12-15', time: '10:00', name: '港北 花子' }, h.clock.now());
     web = await serve(h.service.app);
     browser = await launchChromium();
@@ -58,9 +60,18 @@ describe('an admin announces a terms change in the browser', () => {
     await Promise.all([page.waitForURL(/\/staff\/terms\/new$/), page.click('text=新しい版を作る')]);
     await page.fill('input[name="label"]', '令和8年12月15日改定');
     await page.fill('input[name="effectiveDate"]', '2026-12-15');
-    await page.fill('textarea[name="changeSummary"]', '・キャンセルの連絡を、お電話に加えてこのLINEでもできるようにします（第6条(4)）。\n・相談の録画・録音の禁止を明記しました（第13条）。');
-    await page.fill('textarea[name="cardSummary"]', '・利用料は無料です（通信料・機器は利用者のご負担）\n・1回30分以内、ビデオ通話アプリ「TeleOffice」を使います\n・予約は相談日の2開庁日前までに確定が必要です\n・キャンセルはお電話またはこのLINEで');
-    await page.fill('textarea[name="body"]', 'オンライン職業相談利用規約\n\n第1条（目的）\nこの規約は、ハローワーク港北が行うオンライン職業相談の利用について定めます。\n\n第6条（予約）\n(4) キャンセルはお電話またはこのLINEでご連絡ください。');
+    await page.fill(
+      'textarea[name="changeSummary"]',
+      '・キャンセルの連絡を、お電話に加えてこのLINEでもできるようにします（第6条(4)）。\n・相談の録画・録音の禁止を明記しました（第13条）。',
+    );
+    await page.fill(
+      'textarea[name="cardSummary"]',
+      '・利用料は無料です（通信料・機器は利用者のご負担）\n・1回30分以内、ビデオ通話アプリ「TeleOffice」を使います\n・予約は相談日の2開庁日前までに確定が必要です\n・キャンセルはお電話またはこのLINEで',
+    );
+    await page.fill(
+      'textarea[name="body"]',
+      'オンライン職業相談利用規約\n\n第1条（目的）\nこの規約は、ハローワーク港北が行うオンライン職業相談の利用について定めます。\n\n第6条（予約）\n(4) キャンセルはお電話またはこのLINEでご連絡ください。',
+    );
     await Promise.all([page.waitForURL(/\/staff\/terms\/\d+$/), page.click('button:has-text("下書きを保存する")')]);
 
     const preview = await page.textContent('main');
@@ -73,7 +84,12 @@ describe('an admin announces a terms change in the browser', () => {
     await page.screenshot({ path: path.join(screenshots, 'terms-preview.png'), fullPage: true });
 
     sender = startAnnouncementSender(
-      { prisma: h.service.db.prisma, clock: h.clock, logger: h.service.deps.logger, multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }) },
+      {
+        prisma: h.service.db.prisma,
+        clock: h.clock,
+        logger: h.service.deps.logger,
+        multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }),
+      },
       200,
       { ...defaultSenderOptions, concurrency: 1, requestsPerSecond: 1 },
     );

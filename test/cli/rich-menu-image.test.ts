@@ -52,12 +52,23 @@ describe('the rich menu image', () => {
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }
       }
-      const background = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0].split(',').map(Number) ?? [];
+      const background =
+        [...counts.entries()]
+          .sort((a, b) => b[1] - a[1])[0]?.[0]
+          .split(',')
+          .map(Number) ?? [];
       const ink = samples.filter((rgb) => rgb.some((v, i) => Math.abs(v - (background[i] ?? 0)) > 96)).length / samples.length;
       return { background, ink };
     });
     // 予約する on LINE green, the others on white.
-    expect(tiles.map((t) => t.background)).toEqual([[6, 199, 85], [255, 255, 255], [255, 255, 255], [255, 255, 255], [255, 255, 255], [255, 255, 255]]);
+    expect(tiles.map((t) => t.background)).toEqual([
+      [6, 199, 85],
+      [255, 255, 255],
+      [255, 255, 255],
+      [255, 255, 255],
+      [255, 255, 255],
+      [255, 255, 255],
+    ]);
     for (const tile of tiles) {
       expect(tile.ink).toBeGreaterThan(0.02); // a label and a hint, not an empty tile
       expect(tile.ink).toBeLessThan(0.4);
@@ -83,16 +94,29 @@ describe('the rich menu image', () => {
     });
 
     // Chromium sees only DejaVu (as on a server without fonts-noto-cjk).
-    it.skipIf(!existsSync('/usr/share/fonts/truetype/dejavu'))('refuses to draw the image and says to install fonts-noto-cjk', async () => {
-      const config = path.join(dir, 'fonts.conf');
-      await writeFile(config, `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>${dir}/cache</cachedir></fontconfig>\n`);
-      const launch = () => chromium.launch({ executablePath: chromiumPath, headless: true, env: { ...process.env, FONTCONFIG_FILE: config, LANG: 'ja_JP.UTF-8' }, args: ['--no-sandbox', '--disable-gpu'] });
-      const failure = await renderRichMenuImage(office, launch).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(failure).toBeInstanceOf(RichMenuImageError);
-      expect((failure as Error).message).toMatch(/instead of Noto Sans CJK JP.*apt-get install fonts-noto-cjk/);
-    }, 120_000);
+    it.skipIf(!existsSync('/usr/share/fonts/truetype/dejavu'))(
+      'refuses to draw the image and says to install fonts-noto-cjk',
+      async () => {
+        const config = path.join(dir, 'fonts.conf');
+        await writeFile(
+          config,
+          `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>${dir}/cache</cachedir></fontconfig>\n`,
+        );
+        const launch = () =>
+          chromium.launch({
+            executablePath: chromiumPath,
+            headless: true,
+            env: { ...process.env, FONTCONFIG_FILE: config, LANG: 'ja_JP.UTF-8' },
+            args: ['--no-sandbox', '--disable-gpu'],
+          });
+        const failure = await renderRichMenuImage(office, launch).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(RichMenuImageError);
+        expect((failure as Error).message).toMatch(/instead of Noto Sans CJK JP.*apt-get install fonts-noto-cjk/);
+      },
+      120_000,
+    );
   });
 });

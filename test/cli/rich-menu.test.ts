@@ -33,13 +33,17 @@ afterAll(async () => {
 
 /** The command as `npm run rich-menu -- <args>` runs it, with only this environment. */
 async function richMenuCommand(args: string[], env: Record<string, string> = {}) {
-  const run = spawnEntry('src/cli/rich-menu.ts', {
-    LINE_CHANNEL_SECRET: 'rich-menu-test-secret',
-    LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
-    LINE_API_BASE_URL: fake.baseURL,
-    ...(process.env.CHROMIUM_PATH ? { CHROMIUM_PATH: process.env.CHROMIUM_PATH } : {}),
-    ...env,
-  }, args);
+  const run = spawnEntry(
+    'src/cli/rich-menu.ts',
+    {
+      LINE_CHANNEL_SECRET: 'rich-menu-test-secret',
+      LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+      LINE_API_BASE_URL: fake.baseURL,
+      ...(process.env.CHROMIUM_PATH ? { CHROMIUM_PATH: process.env.CHROMIUM_PATH } : {}),
+      ...env,
+    },
+    args,
+  );
   const { code } = await run.exited;
   return { code, ...run.output() };
 }
@@ -104,7 +108,14 @@ describe('npm run rich-menu', () => {
     // Its image: a PNG of the menu's size within LINE's limit, uploaded to the content endpoint.
     expect(created.image).toMatchObject({ contentType: 'image/png', width: 2500, height: 1686 });
     expect(created.image!.bytes).toBeLessThanOrEqual(RICH_MENU_IMAGE_MAX_BYTES);
-    expect(fake.requests.map((r) => r.endpoint)).toEqual(['richMenuCreate', 'richMenuValidate', 'richMenuList', 'richMenuCreate', 'richMenuImage', 'richMenuSetDefault']);
+    expect(fake.requests.map((r) => r.endpoint)).toEqual([
+      'richMenuCreate',
+      'richMenuValidate',
+      'richMenuList',
+      'richMenuCreate',
+      'richMenuImage',
+      'richMenuSetDefault',
+    ]);
     fake.assertNoRejections();
 
     const second = await richMenuCommand(['--apply']);
@@ -124,7 +135,9 @@ describe('npm run rich-menu', () => {
   it('says what to do when LINE refuses the access token (401), without a stack trace, and exits 1', async () => {
     const r = await richMenuCommand(['--apply', '--out', path.join(dir, 'refused.png')], { LINE_CHANNEL_ACCESS_TOKEN: 'an-expired-token' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^While checking the menu with LINE, LINE answered 401 «Authentication failed\..*»\. LINE did not accept the channel access token\. .*LINE_CHANNEL_ACCESS_TOKEN/);
+    expect(r.stderr).toMatch(
+      /^While checking the menu with LINE, LINE answered 401 «Authentication failed\..*»\. LINE did not accept the channel access token\. .*LINE_CHANNEL_ACCESS_TOKEN/,
+    );
     expect(r.stderr).toContain('LINE Developers console');
     noStackTrace(r.stderr);
     expect(fake.richMenus.size).toBe(0);
@@ -162,7 +175,10 @@ describe('npm run rich-menu', () => {
 
 describe('applying the menu when LINE refuses', () => {
   // Any PNG of the menu's size passes LINE's checks; the pixels do not matter here.
-  const image = { bytes: Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000009c400000696', 'hex'), Buffer.alloc(64)]), contentType: 'image/png' as const };
+  const image = {
+    bytes: Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000009c400000696', 'hex'), Buffer.alloc(64)]),
+    contentType: 'image/png' as const,
+  };
 
   it('a 400 with details: the message names LINE message, the property and where the menu is defined; nothing is created', async () => {
     const invalid = { ...richMenuRequest(office), chatBarText: 'オンライン相談の予約とお問い合わせ' }; // over 14 characters
@@ -181,7 +197,9 @@ describe('applying the menu when LINE refuses', () => {
     fake.failNext(413, 1, { only: 'richMenuImage', body: { message: 'The image file size must be 1 MB or less' } });
     const failure = await applyRichMenu(clients(), richMenuRequest(office), image).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RichMenuApplyError);
-    expect((failure as Error).message).toMatch(/^While uploading the image, LINE answered 413 «The image file size must be 1 MB or less»\. .*default rich menu was not changed/);
+    expect((failure as Error).message).toMatch(
+      /^While uploading the image, LINE answered 413 «The image file size must be 1 MB or less»\. .*default rich menu was not changed/,
+    );
     expect([...fake.richMenus.keys()]).toEqual([before.richMenuId]);
     expect(fake.defaultRichMenuId).toBe(before.richMenuId);
   });
@@ -189,7 +207,10 @@ describe('applying the menu when LINE refuses', () => {
   it('LINE out of reach: says to check the network', async () => {
     const port = await freePort(); // nothing listens there
     const baseURL = `http://127.0.0.1:${port}`;
-    const unreachable = { api: new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL }), blob: new messagingApi.MessagingApiBlobClient({ channelAccessToken: TOKEN, baseURL }) };
+    const unreachable = {
+      api: new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL }),
+      blob: new messagingApi.MessagingApiBlobClient({ channelAccessToken: TOKEN, baseURL }),
+    };
     const failure = await applyRichMenu(unreachable, richMenuRequest(office), image).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RichMenuApplyError);
     expect((failure as Error).message).toMatch(/^While checking the menu with LINE, LINE could not be reached \(ECONNREFUSED\): check the network connection/);

@@ -112,7 +112,9 @@ describe('the key check', () => {
     const userId = lineUserId('legacy');
     await db.prisma.lineUser.create({ data: { id: userId } });
     const original = createFieldCipher(key());
-    await db.prisma.conversation.create({ data: { userId, flowVersion: 1, snapshot: { sealed: original.encrypt('{"value":"idle","context":{}}') }, expiresAt: now } });
+    await db.prisma.conversation.create({
+      data: { userId, flowVersion: 1, snapshot: { sealed: original.encrypt('{"value":"idle","context":{}}') }, expiresAt: now },
+    });
     const error = await refusal(createFieldCipher(key()));
     expect(error?.message).toContain('does not open the personal data already stored');
     expect(error?.message).toContain(original.keyId);
@@ -121,7 +123,10 @@ describe('the key check', () => {
   });
 
   it('lets two instances starting together with different keys agree: exactly one key is accepted', async () => {
-    const results = await Promise.allSettled([verifyFieldKeys(db.prisma, createFieldCipher(key()), now), verifyFieldKeys(db.prisma, createFieldCipher(key()), now)]);
+    const results = await Promise.allSettled([
+      verifyFieldKeys(db.prisma, createFieldCipher(key()), now),
+      verifyFieldKeys(db.prisma, createFieldCipher(key()), now),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const reasons = results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(reasons).toEqual([expect.any(ConfigError)]);
@@ -153,7 +158,9 @@ describe('re-encryption to the current key', () => {
         },
       });
       plain[booking.id] = name;
-      await db.prisma.conversation.create({ data: { userId, flowVersion: 4, snapshot: { sealed: cipher.encrypt(JSON.stringify({ value: 'name', context: { i } })) }, expiresAt: now } });
+      await db.prisma.conversation.create({
+        data: { userId, flowVersion: 4, snapshot: { sealed: cipher.encrypt(JSON.stringify({ value: 'name', context: { i } })) }, expiresAt: now },
+      });
     }
     return plain;
   }

@@ -56,14 +56,20 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
   it('is false when a committed migration is not recorded yet', async () => {
     const extra: MigrationList = {
       ...list,
-      migrationDirectories: [...list.migrationDirectories, { path: '29991231000000_later', migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: 'SELECT 1;' } } }],
+      migrationDirectories: [
+        ...list.migrationDirectories,
+        { path: '29991231000000_later', migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: 'SELECT 1;' } } },
+      ],
     };
     expect(await migrationsUpToDate(db.prisma, extra)).toBe(false);
   });
 
   it('is false when a migration file could not be read', async () => {
     const [head, ...rest] = list.migrationDirectories;
-    const unreadable: MigrationList = { ...list, migrationDirectories: [{ ...head!, migrationFile: { path: 'migration.sql', content: { tag: 'error', value: 'permission denied' } } }, ...rest] };
+    const unreadable: MigrationList = {
+      ...list,
+      migrationDirectories: [{ ...head!, migrationFile: { path: 'migration.sql', content: { tag: 'error', value: 'permission denied' } } }, ...rest],
+    };
     expect(await migrationsUpToDate(db.prisma, unreadable)).toBe(false);
   });
 
@@ -72,7 +78,9 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
     try {
       expect(await migrationsUpToDate(db.prisma, list)).toBe(false);
     } finally {
-      await exec(`UPDATE _prisma_migrations SET checksum = '${migrationChecksum(list.migrationDirectories[0]!.migrationFile.content.value)}' WHERE migration_name = '${first()}'`);
+      await exec(
+        `UPDATE _prisma_migrations SET checksum = '${migrationChecksum(list.migrationDirectories[0]!.migrationFile.content.value)}' WHERE migration_name = '${first()}'`,
+      );
     }
     expect(await migrationsUpToDate(db.prisma, list)).toBe(true);
   });
@@ -118,7 +126,9 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
       const applied = first.flatMap((d) => d.appliedMigrations).sort();
       expect(applied).toEqual(list.migrationDirectories.map((d) => d.path).sort());
       expect(again.map((d) => d.appliedMigrations)).toEqual([[], [], []]);
-      const [row] = await first[0].prisma.$queryRawUnsafe<{ n: number; finished: number }[]>('SELECT count(*)::int AS n, count(finished_at)::int AS finished FROM _prisma_migrations');
+      const [row] = await first[0].prisma.$queryRawUnsafe<{ n: number; finished: number }[]>(
+        'SELECT count(*)::int AS n, count(finished_at)::int AS finished FROM _prisma_migrations',
+      );
       expect(row).toEqual({ n: list.migrationDirectories.length, finished: list.migrationDirectories.length });
     } finally {
       await Promise.all([...first, ...again].map((d) => d.close()));
@@ -126,7 +136,7 @@ describe('migrationsUpToDate', { timeout: 120_000 }, () => {
     }
   });
 
-  it('refuses to start on a database with a failed migration, with the engine\'s reason', async () => {
+  it("refuses to start on a database with a failed migration, with the engine's reason", async () => {
     const other = await createTestDatabase({ persistent: true });
     const options = { databaseUrl: other.databaseUrl, dataDir: other.dataDir };
     try {

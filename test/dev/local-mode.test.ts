@@ -77,7 +77,10 @@ describe('local mode', () => {
     expect(page.text).toContain('予約確認');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
-    await request(local.app).get('/dev/static/chat.js').expect(200).expect('content-type', /javascript/);
+    await request(local.app)
+      .get('/dev/static/chat.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await request(local.app).get('/dev/static/nothing.js').expect(404);
   });
 
@@ -102,7 +105,7 @@ describe('local mode', () => {
     expect(after.rejected).toBe(0);
   });
 
-  it('shows a message the fake refused with LINE\'s error text in the developer panel', async () => {
+  it("shows a message the fake refused with LINE's error text in the developer panel", async () => {
     const user = (await state()).users[1]!;
     await expect(local.service.deps.messenger.push(user.id, [{ type: 'text', text: '' }], randomUUID())).rejects.toThrow();
     const s = await state();
@@ -165,7 +168,9 @@ describe('production', () => {
       expect((error as ConfigError).message).toContain('local mode');
       expect((error as ConfigError).message).toContain('refused when NODE_ENV=production');
     }
-    expect(() => loadConfig({ NODE_ENV: 'production', FIELD_ENCRYPTION_KEY: FIELD_KEY, LINE_CHANNEL_SECRET: 's'.repeat(32) })).toThrow(/LINE_CHANNEL_ACCESS_TOKEN is required/);
+    expect(() => loadConfig({ NODE_ENV: 'production', FIELD_ENCRYPTION_KEY: FIELD_KEY, LINE_CHANNEL_SECRET: 's'.repeat(32) })).toThrow(
+      /LINE_CHANNEL_ACCESS_TOKEN is required/,
+    );
   });
 
   it('keeps local mode on this machine: a HOST other than loopback is refused, naming it', () => {

@@ -21,7 +21,12 @@ let reader: Database;
 /** Another instance on PostgreSQL; the same client on the embedded database (one process). */
 let writer: Database;
 const statements: string[] = [];
-const config = loadConfig({ LINE_CHANNEL_SECRET: 'x', LINE_CHANNEL_ACCESS_TOKEN: 'y', FIELD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), NODE_ENV: 'test' });
+const config = loadConfig({
+  LINE_CHANNEL_SECRET: 'x',
+  LINE_CHANNEL_ACCESS_TOKEN: 'y',
+  FIELD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  NODE_ENV: 'test',
+});
 const now = new Date('2026-12-07T10:00:00+09:00'); // Monday
 const cache = createReferenceCache();
 
@@ -73,7 +78,9 @@ describe('calendar and terms between turns', () => {
     await turn();
     await writer.prisma.officeDayCapacity.create({ data: { date: '2026-12-10', capacity: 3, createdAt: now, updatedAt: now } });
     expect((await turn()).data.calendar.capacityByDate?.['2026-12-10']).toBe(3);
-    const block = await writer.prisma.officeBlockedTime.create({ data: { date: '2026-12-10', startTime: '13:00', endTime: '14:00', seats: null, createdAt: now } });
+    const block = await writer.prisma.officeBlockedTime.create({
+      data: { date: '2026-12-10', startTime: '13:00', endTime: '14:00', seats: null, createdAt: now },
+    });
     expect((await turn()).data.calendar.blockedTimes?.some((b) => b.date === '2026-12-10' && b.from === '13:00')).toBe(true);
     await writer.prisma.officeBlockedTime.delete({ where: { id: block.id } });
     expect((await turn()).data.calendar.blockedTimes?.some((b) => b.date === '2026-12-10')).toBe(false);
@@ -84,7 +91,9 @@ describe('calendar and terms between turns', () => {
     await writer.prisma.termsVersion.update({ where: { id: current.id }, data: { label: 'bench label' } });
     expect((await turn()).data.termsCard(current.version, undefined)?.label).toContain('bench label');
     const effectiveAt = new Date(now.getTime() + 3_600_000);
-    await writer.prisma.termsVersion.create({ data: { version: '2026-12-07-next', title: 'next', body: 'next terms', effectiveAt, status: 'published', label: 'next' } });
+    await writer.prisma.termsVersion.create({
+      data: { version: '2026-12-07-next', title: 'next', body: 'next terms', effectiveAt, status: 'published', label: 'next' },
+    });
     expect((await turn()).data.termsInForce.version).toBe(current.version);
     const later = await turn(new Date(effectiveAt.getTime() + 1));
     expect(later.data.termsInForce.version).toBe('2026-12-07-next');

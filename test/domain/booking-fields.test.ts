@@ -24,9 +24,47 @@ import {
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
 const nastyChar = fc.constantFrom(
-  '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad',
-  '\u202e', '\u2066', '\u3000', '\u00a0', '\n', '\r', '\t', '\u2028', '😀', '👨‍👩‍👧', '🏳️‍🌈', '\u0301', '\u3099',
-  'ｱ', 'ﾞ', '１', '－', 'ー', '―', '−', '・', '･', '＠', '：', '／', '①', '㈱', '\ufffd', '\uffff', '\u{e0041}',
+  '\u0000',
+  '\u0007',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u00ad',
+  '\u202e',
+  '\u2066',
+  '\u3000',
+  '\u00a0',
+  '\n',
+  '\r',
+  '\t',
+  '\u2028',
+  '😀',
+  '👨‍👩‍👧',
+  '🏳️‍🌈',
+  '\u0301',
+  '\u3099',
+  'ｱ',
+  'ﾞ',
+  '１',
+  '－',
+  'ー',
+  '―',
+  '−',
+  '・',
+  '･',
+  '＠',
+  '：',
+  '／',
+  '①',
+  '㈱',
+  '\ufffd',
+  '\uffff',
+  '\u{e0041}',
 );
 /** Any string a user could paste, including lone surrogates and invisible characters. */
 const anyText = fc.oneof(
@@ -45,7 +83,10 @@ const DASH_VARIANTS = ['-', 'ー', '−', '–', '—', '‐', '－', 'ｰ', '�
 const toFullWidth = (digits: string): string => digits.replace(/\d/gu, (d) => FULL_WIDTH_DIGITS[Number(d)] ?? d);
 /** The eight digits after a mobile prefix; 080-0… does not exist because 0800 is free dial. */
 const mobileSubscriber = fc
-  .tuple(fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8', '9'), fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: 7, maxLength: 7 }))
+  .tuple(
+    fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8', '9'),
+    fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: 7, maxLength: 7 }),
+  )
   .map(([first, others]) => `${first}${others}`);
 const digitString = (min: number, max: number) =>
   fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: min, maxLength: max });
@@ -98,7 +139,9 @@ describe.each(Object.entries(validators))('%s', (_name, validate) => {
         const result = validate(text);
         if (!result.ok) return;
         expect(result.value).not.toMatch(/[^\P{Cc}\n]/u);
-        expect(result.value.replace(/(?<=\p{Extended_Pictographic}(?:\u{FE0F}|\p{Emoji_Modifier})?)\u200d(?=\p{Extended_Pictographic})/gu, '')).not.toMatch(/\p{Cf}/u);
+        expect(result.value.replace(/(?<=\p{Extended_Pictographic}(?:\u{FE0F}|\p{Emoji_Modifier})?)\u200d(?=\p{Extended_Pictographic})/gu, '')).not.toMatch(
+          /\p{Cf}/u,
+        );
         expect(result.value.isWellFormed()).toBe(true);
         expect(result.value).toBe(result.value.trim());
       }),
@@ -108,8 +151,16 @@ describe.each(Object.entries(validators))('%s', (_name, validate) => {
 
   it('answers quickly on inputs built to make regular expressions backtrack', () => {
     const adversarial = [
-      'a-'.repeat(5000), 'a.'.repeat(5000), '1'.repeat(10_000), `${' '.repeat(9999)}a`, `${'\t'.repeat(5000)}x\n`.repeat(2),
-      'www'.repeat(3000), `${'a'.repeat(9000)}://`, '1-'.repeat(5000), '午後'.repeat(5000), `${'\n'.repeat(9999)}a`,
+      'a-'.repeat(5000),
+      'a.'.repeat(5000),
+      '1'.repeat(10_000),
+      `${' '.repeat(9999)}a`,
+      `${'\t'.repeat(5000)}x\n`.repeat(2),
+      'www'.repeat(3000),
+      `${'a'.repeat(9000)}://`,
+      '1-'.repeat(5000),
+      '午後'.repeat(5000),
+      `${'\n'.repeat(9999)}a`,
     ];
     for (const text of adversarial) {
       const started = performance.now();
@@ -553,15 +604,11 @@ describe('fieldErrorMessages', () => {
   });
 
   it('gives the example job-seeker number format in the format re-prompt', () => {
-    expect(fieldErrorMessages.jobSeekerNumber['bad-format']).toBe(
-      '求職番号は「12345-1234567」のように、5桁・ハイフン・6〜8桁の数字で入力してください。',
-    );
+    expect(fieldErrorMessages.jobSeekerNumber['bad-format']).toBe('求職番号は「12345-1234567」のように、5桁・ハイフン・6〜8桁の数字で入力してください。');
   });
 
   it('fills the configured maximum into the topic length message', () => {
-    expect(fieldErrorMessage('topic', 'too-long', { maxLength: 200 })).toBe(
-      'ご相談内容が長すぎます。200文字以内にまとめて入力してください。',
-    );
+    expect(fieldErrorMessage('topic', 'too-long', { maxLength: 200 })).toBe('ご相談内容が長すぎます。200文字以内にまとめて入力してください。');
     expect(fieldErrorMessage('topic', 'too-long')).toContain('400文字以内');
     expect(fieldErrorMessage('phone', 'wrong-length')).toBe(fieldErrorMessages.phone['wrong-length']);
   });
@@ -647,8 +694,26 @@ describe('parseTypedDate', () => {
   });
 
   it.each([
-    '', '13/1', '0/5', '12/0', '11/31', '12月32日', '2026-13-01', 'abc', '10:00', '12/3(水)', '明日(月)', '31日',
-    'R0.1.1', '12//3', '2026/12', 'constructor', '__proto__', '12/3/4/5', '１２３', '水曜日',
+    '',
+    '13/1',
+    '0/5',
+    '12/0',
+    '11/31',
+    '12月32日',
+    '2026-13-01',
+    'abc',
+    '10:00',
+    '12/3(水)',
+    '明日(月)',
+    '31日',
+    'R0.1.1',
+    '12//3',
+    '2026/12',
+    'constructor',
+    '__proto__',
+    '12/3/4/5',
+    '１２３',
+    '水曜日',
   ])('returns null for %j', (input) => {
     expect(parseTypedDate(input, today)).toBeNull();
   });
@@ -680,7 +745,13 @@ describe('parseTypedDate', () => {
           const target = new Date((todayDays + ahead) * dayMs);
           const [m, d] = [target.getUTCMonth() + 1, target.getUTCDate()];
           const typed =
-            style === 'M/D' ? `${m}/${d}` : style === 'M月D日' ? toFullWidth(`${m}月${d}日`) : style === 'MM-DD' ? `${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}` : target.toISOString().slice(0, 10).replaceAll('-', '/');
+            style === 'M/D'
+              ? `${m}/${d}`
+              : style === 'M月D日'
+                ? toFullWidth(`${m}月${d}日`)
+                : style === 'MM-DD'
+                  ? `${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+                  : target.toISOString().slice(0, 10).replaceAll('-', '/');
           expect(parseTypedDate(typed, todayIso)).toBe(target.toISOString().slice(0, 10));
         },
       ),
@@ -735,8 +806,22 @@ describe('parseTypedTime', () => {
   });
 
   it.each([
-    '', '24:00', '25時', '10:60', '10時60分', '午前12時', '午後13時', '13pm', 'abc', '10:0', '12/3', '10:00:00',
-    '午後', '1時間', '10時30分です?', '12345',
+    '',
+    '24:00',
+    '25時',
+    '10:60',
+    '10時60分',
+    '午前12時',
+    '午後13時',
+    '13pm',
+    'abc',
+    '10:0',
+    '12/3',
+    '10:00:00',
+    '午後',
+    '1時間',
+    '10時30分です?',
+    '12345',
   ])('returns null for %j', (input) => {
     expect(parseTypedTime(input)).toBeNull();
   });

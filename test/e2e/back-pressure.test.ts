@@ -31,7 +31,9 @@ describe('a burst of followers in one webhook body', () => {
     const applyStarted = performance.now();
     await h.settle();
     const applyMs = performance.now() - applyStarted;
-    console.info(`burst: ${followers} follow events in one body answered in ${ms.toFixed(0)} ms (${pendingAtAnswer} still pending then), all applied ${applyMs.toFixed(0)} ms later`);
+    console.info(
+      `burst: ${followers} follow events in one body answered in ${ms.toFixed(0)} ms (${pendingAtAnswer} still pending then), all applied ${applyMs.toFixed(0)} ms later`,
+    );
     const rows = await h.service.db.prisma.webhookEvent.groupBy({ by: ['status'], _count: true, where: { id: { in: events.map((e) => e.webhookEventId) } } });
     expect(rows).toEqual([{ status: 'done', _count: followers }]);
     for (const e of events) expect(h.line.replies.filter((r) => r.replyToken === e.replyToken)).toHaveLength(1);

@@ -28,12 +28,14 @@ function burst(userId: string, make: (ev: ReturnType<typeof eventsFor>) => Event
       h.clock.advance(1000);
       return ev.postback(d);
     },
-  })) built.push(one);
+  }))
+    built.push(one);
   return built;
 }
 
 /** The first message of the reply to each token. */
-const firstReplies = (events: Event[]) => events.map((e) => h.line.replies.filter((r) => r.replyToken === e.replyToken).map((r) => r.messages.map(shown).join('\n'))[0] ?? '');
+const firstReplies = (events: Event[]) =>
+  events.map((e) => h.line.replies.filter((r) => r.replyToken === e.replyToken).map((r) => r.messages.map(shown).join('\n'))[0] ?? '');
 
 describe('several messages of one user in one webhook body', () => {
   it('applies them in timestamp order, even when the body lists them out of order, with one reply each', async () => {
@@ -47,7 +49,13 @@ describe('several messages of one user in one webhook body', () => {
       const state = await storedState(h, u.userId);
       expect(state?.value, order).toBe('phoneRegistered');
       expect(state?.context.draft, order).toEqual({ name: '港北 太郎', jobSeekerNumber: '12345-1234567', phone: '09012345678' });
-      expect(repliesPerToken(h, events.map((e) => e.replyToken)), order).toEqual([1, 1, 1]);
+      expect(
+        repliesPerToken(
+          h,
+          events.map((e) => e.replyToken),
+        ),
+        order,
+      ).toEqual([1, 1, 1]);
       const [afterName, afterNumber, afterPhone] = firstReplies(events);
       expect(afterName).toBe(copy.questions.number);
       expect(afterNumber).toBe(copy.questions.phone);
@@ -62,14 +70,39 @@ describe('several messages of one user in one webhook body', () => {
     const events = [
       follow,
       ...burst(userId, (b) =>
-        ['同意します', 'はい', 'はい', 'はい', '確認しました', answers.name, answers.number, answers.phone, 'はい', answers.topic, 'なし', '12/3', '10時半', 'はい'].map((t) => b.text(t)),
+        [
+          '同意します',
+          'はい',
+          'はい',
+          'はい',
+          '確認しました',
+          answers.name,
+          answers.number,
+          answers.phone,
+          'はい',
+          answers.topic,
+          'なし',
+          '12/3',
+          '10時半',
+          'はい',
+        ].map((t) => b.text(t)),
       ),
     ];
     await h.post([...events].reverse());
-    expect(repliesPerToken(h, events.map((e) => e.replyToken))).toEqual(events.map(() => 1));
+    expect(
+      repliesPerToken(
+        h,
+        events.map((e) => e.replyToken),
+      ),
+    ).toEqual(events.map(() => 1));
     const replies = firstReplies(events);
     expect(replies.at(-2)).toContain('ご予約内容の確認');
-    expect(h.line.replies.find((r) => r.replyToken === events.at(-1)?.replyToken)?.messages.map(shown).join('\n')).toContain('ご予約が確定しました');
+    expect(
+      h.line.replies
+        .find((r) => r.replyToken === events.at(-1)?.replyToken)
+        ?.messages.map(shown)
+        .join('\n'),
+    ).toContain('ご予約が確定しました');
     const bookings = await confirmedBookings(h, userId);
     expect(bookings).toHaveLength(1);
     expect(bookings[0]).toMatchObject({ date: '2026-12-03', startTime: '10:30' });
@@ -92,7 +125,13 @@ describe('several events of one user in concurrent requests', () => {
       const state = await storedState(h, u.userId);
       expect(state?.value, order).toBe('phoneRegistered');
       expect(state?.context.draft, order).toEqual({ name: '港北 太郎', jobSeekerNumber: '12345-1234567', phone: '09012345678' });
-      expect(repliesPerToken(h, events.map((e) => e.replyToken)), order).toEqual([1, 1, 1]);
+      expect(
+        repliesPerToken(
+          h,
+          events.map((e) => e.replyToken),
+        ),
+        order,
+      ).toEqual([1, 1, 1]);
     }
   });
 
@@ -104,7 +143,12 @@ describe('several events of one user in concurrent requests', () => {
     await Promise.all(taps.map((t) => h.post([t])));
     expect(await confirmedBookings(h, u.userId)).toHaveLength(1);
     expect(await h.service.db.prisma.slotSeat.count({ where: { date: '2026-12-02', startTime: '10:00' } })).toBe(1);
-    expect(repliesPerToken(h, taps.map((t) => t.replyToken))).toEqual([1, 1]);
+    expect(
+      repliesPerToken(
+        h,
+        taps.map((t) => t.replyToken),
+      ),
+    ).toEqual([1, 1]);
     const [first, second] = firstReplies(taps);
     expect(first).toContain('ご予約が確定しました');
     expect(second).toContain(copy.staleButton);

@@ -54,7 +54,12 @@ describe('a user who already has a booking', () => {
   });
 
   it('gets the cancellation rules, the office phone number and the booking concerned with 「キャンセルしたい」', async () => {
-    for (const ask of [() => u.say('キャンセルしたい'), () => u.say('予約を取り消したいです'), () => u.say('都合が悪くなりました'), async () => (await u.say('メニュー'), await u.tap('キャンセル方法'))]) {
+    for (const ask of [
+      () => u.say('キャンセルしたい'),
+      () => u.say('予約を取り消したいです'),
+      () => u.say('都合が悪くなりました'),
+      async () => (await u.say('メニュー'), await u.tap('キャンセル方法')),
+    ]) {
       await ask();
       expect(u.last).toContain('キャンセルは、お電話でご連絡ください');
       expect(u.last).toContain(OFFICE_PHONE);

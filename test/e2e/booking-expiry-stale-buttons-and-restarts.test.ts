@@ -7,7 +7,18 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { copy } from '../../flows/booking/copy.ts';
-import { answerEligibility, answerFields, answers, confirmedBookings, FIRST_DATE, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
+import {
+  answerEligibility,
+  answerFields,
+  answers,
+  confirmedBookings,
+  FIRST_DATE,
+  phoneRegisteredQuestion,
+  storedState,
+  toDateQuestion,
+  toNameQuestion,
+  toSummary,
+} from './booking-steps.ts';
 
 const START = '2026-11-28T10:00:00+09:00';
 const expired = copy.expired.replace('{minutes}', '10');

@@ -61,7 +61,15 @@ describe('each booking field says what was wrong and asks again', () => {
     await refused(u, '12345-12345６７ab', m['invalid-chars'], 'jobSeekerNumber');
     await refused(u, '12345--1234567', m['bad-format'], 'jobSeekerNumber');
     // Accepted variants, each stored as 12345-1234567; 戻る returns to the number question.
-    for (const variant of ['１２３４５－１２３４５６７', '12345ー1234567', '12345−1234567', '12345‐1234567', '１２３４５ １２３４５６７', '12345 - 1234567', '123451234567']) {
+    for (const variant of [
+      '１２３４５－１２３４５６７',
+      '12345ー1234567',
+      '12345−1234567',
+      '12345‐1234567',
+      '１２３４５ １２３４５６７',
+      '12345 - 1234567',
+      '123451234567',
+    ]) {
       await u.say(variant);
       expect(u.last, variant).toBe(copy.questions.phone);
       expect((await storedState(h, u.userId))?.context.draft.jobSeekerNumber, variant).toBe('12345-1234567');
@@ -186,7 +194,11 @@ describe('a topic that mentions bookings or cancellations', () => {
   it('is taken as the topic, not as a command', async () => {
     const hh = await startHarness();
     try {
-      for (const [seed, topic] of [['topic-hotel', 'ホテルの予約係の求人を探したい'], ['topic-wait', 'キャンセル待ちの求人について相談したい'], ['topic-check', '面接の予約内容を確認したい']] as const) {
+      for (const [seed, topic] of [
+        ['topic-hotel', 'ホテルの予約係の求人を探したい'],
+        ['topic-wait', 'キャンセル待ちの求人について相談したい'],
+        ['topic-check', '面接の予約内容を確認したい'],
+      ] as const) {
         const u = chatUser(hh, seed);
         await toNameQuestion(u);
         await u.say(answers.name);

@@ -42,7 +42,9 @@ describe('two users racing for the last place of a slot (capacity 1)', () => {
       // a transaction that lost the seat after the other one claimed it, i.e. a real overlap.
       const p = h.service.db.prisma;
       await p.$executeRawUnsafe('CREATE TABLE race_probe (booking_id text)');
-      await p.$executeRawUnsafe('CREATE FUNCTION race_probe_log() RETURNS trigger AS $$ BEGIN INSERT INTO race_probe VALUES (OLD.id); RETURN OLD; END $$ LANGUAGE plpgsql');
+      await p.$executeRawUnsafe(
+        'CREATE FUNCTION race_probe_log() RETURNS trigger AS $$ BEGIN INSERT INTO race_probe VALUES (OLD.id); RETURN OLD; END $$ LANGUAGE plpgsql',
+      );
       await p.$executeRawUnsafe('CREATE TRIGGER race_probe AFTER DELETE ON bookings FOR EACH ROW EXECUTE FUNCTION race_probe_log()');
     }
   });
@@ -91,18 +93,22 @@ describe('two users racing for the last place of a slot (capacity 1)', () => {
     await expectNoSlotOverbooked(h, 1);
   });
 
-  it.runIf(onPostgres)('really overlapped the booking transactions on PostgreSQL (the seat-conflict path was taken)', async () => {
-    const overlaps = async () => (await h.service.db.prisma.$queryRawUnsafe<Array<{ n: number }>>('SELECT count(*)::int AS n FROM race_probe'))[0]?.n ?? 0;
-    // Most races overlap (about 3 in 4 here); race on until one has, so the check cannot flake.
-    const times = ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '13:00', '13:30', '14:00', '14:30', '15:00', '15:30'];
-    for (let round = 0; round < times.length && (await overlaps()) === 0; round++) {
-      const time = times[round] ?? '09:00';
-      const { winners } = await race([chatUser(h, `overlap-${round}-a`), chatUser(h, `overlap-${round}-b`)], { date: '12月4日(金)', time });
-      expect(winners).toHaveLength(1);
-    }
-    expect(await overlaps()).toBeGreaterThan(0);
-    await expectNoSlotOverbooked(h, 1);
-  }, 120_000);
+  it.runIf(onPostgres)(
+    'really overlapped the booking transactions on PostgreSQL (the seat-conflict path was taken)',
+    async () => {
+      const overlaps = async () => (await h.service.db.prisma.$queryRawUnsafe<Array<{ n: number }>>('SELECT count(*)::int AS n FROM race_probe'))[0]?.n ?? 0;
+      // Most races overlap (about 3 in 4 here); race on until one has, so the check cannot flake.
+      const times = ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '13:00', '13:30', '14:00', '14:30', '15:00', '15:30'];
+      for (let round = 0; round < times.length && (await overlaps()) === 0; round++) {
+        const time = times[round] ?? '09:00';
+        const { winners } = await race([chatUser(h, `overlap-${round}-a`), chatUser(h, `overlap-${round}-b`)], { date: '12月4日(金)', time });
+        expect(winners).toHaveLength(1);
+      }
+      expect(await overlaps()).toBeGreaterThan(0);
+      await expectNoSlotOverbooked(h, 1);
+    },
+    120_000,
+  );
 });
 
 describe('three users racing for a slot of capacity 2, the only slot of the day', () => {

@@ -52,8 +52,19 @@ describe.runIf(onPostgres)('several server instances sharing one PostgreSQL data
       await Promise.all([one.settle(), two.settle()]);
       const state = await storedState(one, u.userId);
       expect(state?.value, `round ${round}`).toBe('attendant');
-      expect(state?.context.draft).toEqual({ name: '港北 太郎', jobSeekerNumber: '12345-1234567', phone: '09012345678', phoneChanged: false, topic: answers.topic });
-      expect(repliesPerToken(one, events.map((e) => e.replyToken))).toEqual([1, 1, 1, 1, 1]);
+      expect(state?.context.draft).toEqual({
+        name: '港北 太郎',
+        jobSeekerNumber: '12345-1234567',
+        phone: '09012345678',
+        phoneChanged: false,
+        topic: answers.topic,
+      });
+      expect(
+        repliesPerToken(
+          one,
+          events.map((e) => e.replyToken),
+        ),
+      ).toEqual([1, 1, 1, 1, 1]);
     }
   });
 
@@ -69,7 +80,13 @@ describe.runIf(onPostgres)('several server instances sharing one PostgreSQL data
     await Promise.all([one.settle(), two.settle()]);
     expect(await confirmedBookings(one, u.userId)).toHaveLength(1);
     expect(repliesPerToken(one, [first.replyToken, second.replyToken])).toEqual([1, 1]);
-    const texts = [first, second].map((e) => one.line.replies.find((r) => r.replyToken === e.replyToken)?.messages.map((m) => (m.type === 'text' ? m.text : m.type === 'flex' ? m.altText : '')).join('\n') ?? '');
+    const texts = [first, second].map(
+      (e) =>
+        one.line.replies
+          .find((r) => r.replyToken === e.replyToken)
+          ?.messages.map((m) => (m.type === 'text' ? m.text : m.type === 'flex' ? m.altText : ''))
+          .join('\n') ?? '',
+    );
     expect(texts[0]).toContain('ご予約が確定しました');
     expect(texts[1]).toContain(copy.staleButton);
   });

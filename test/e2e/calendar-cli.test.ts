@@ -30,7 +30,11 @@ describe('the calendar command', () => {
     // Building maintenance on Monday 11-30 moves the deadline of Wednesday 12-02 to Friday 11-27.
     await setOfficeDay(db.prisma, '2026-11-30', false, 'maintenance');
     // A counsellor away on Thursday 12-03 afternoon (console, カレンダー): those slots are not offered.
-    await applyCalendarChange(db.prisma, { kind: 'block', date: '2026-12-03', from: '13:00', until: '15:00', seats: null, note: '研修' }, new Date('2026-11-28T09:00:00+09:00'));
+    await applyCalendarChange(
+      db.prisma,
+      { kind: 'block', date: '2026-12-03', from: '13:00', until: '15:00', seats: null, note: '研修' },
+      new Date('2026-11-28T09:00:00+09:00'),
+    );
     await db.close();
   });
   afterAll(async () => {

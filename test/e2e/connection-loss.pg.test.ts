@@ -73,7 +73,9 @@ describe.runIf(onPostgres)('connections dropped by the database under load', () 
     await h.settle();
 
     const turns = chats.length * 13;
-    console.info(`connection loss: ${terminated} backends terminated in ${rounds} rounds during ${turns} turns of ${users} users; webhooks answered 503 and delivered again: ${redelivered}; failed events: ${await h.service.db.prisma.webhookEvent.count({ where: { status: 'failed' } })}`);
+    console.info(
+      `connection loss: ${terminated} backends terminated in ${rounds} rounds during ${turns} turns of ${users} users; webhooks answered 503 and delivered again: ${redelivered}; failed events: ${await h.service.db.prisma.webhookEvent.count({ where: { status: 'failed' } })}`,
+    );
     expect(terminated).toBeGreaterThan(10);
     expect(await h.service.db.prisma.webhookEvent.count({ where: { status: { not: 'done' } } })).toBe(0);
     for (const u of chats) {

@@ -25,7 +25,17 @@ describe.runIf(canRun)('a database that stops and starts again', () => {
   let port: number;
   let h: Harness;
   const asPostgres = (cmd: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args], { stdio: 'pipe' });
-  const startCluster = () => asPostgres('pg_ctl', ['-D', path.join(dir, 'data'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const startCluster = () =>
+    asPostgres('pg_ctl', [
+      '-D',
+      path.join(dir, 'data'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      'start',
+    ]);
   const stopCluster = () => asPostgres('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
 
   beforeAll(async () => {
@@ -69,7 +79,9 @@ describe.runIf(canRun)('a database that stops and starts again', () => {
     expect(redelivered.status).toBe(200);
     await h.settle();
     expect((await request(h.service.app).get('/healthz')).status).toBe(200);
-    console.info(`database restart: ${greetedWhileUp} of ${users.length} followers greeted before the stop, the rest after it came back; 1 webhook answered 503 and delivered again`);
+    console.info(
+      `database restart: ${greetedWhileUp} of ${users.length} followers greeted before the stop, the rest after it came back; 1 webhook answered 503 and delivered again`,
+    );
     expect(await h.service.db.prisma.webhookEvent.count({ where: { status: { not: 'done' } } })).toBe(0);
     for (const u of [...users, late]) expect(h.line.messagesTo(u).map((m) => m.type)).toEqual(['text', 'flex']);
   }, 120_000);

@@ -11,9 +11,16 @@ import { copy } from '../../flows/booking/copy.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { eraseUserPersonalData, pendingErasureRequests, runRetentionPass } from '../../src/lifecycle/retention.ts';
 
-describe('recognising a request to erase one\'s data', () => {
+describe("recognising a request to erase one's data", () => {
   it('takes the usual phrasings as an erasure request, and cancellation phrasings as before', () => {
-    for (const text of ['個人情報を削除してほしい', 'データを消して', '私の情報を消去してください', '登録情報を削除したい', 'データを削除してください。', '個人情報を消したいです']) {
+    for (const text of [
+      '個人情報を削除してほしい',
+      'データを消して',
+      '私の情報を消去してください',
+      '登録情報を削除したい',
+      'データを削除してください。',
+      '個人情報を消したいです',
+    ]) {
       expect(classifyText(text), text).toBe('eraseData');
     }
     expect(classifyText('予約をキャンセルしたい')).toBe('cancelBooking');
@@ -85,7 +92,11 @@ describe('an erasure request in the chat', () => {
     // Ninety-one days after the consultation the retention pass erases it; the chat still answers.
     h.clock.set('2027-03-04T10:00:00+09:00');
     expect((await runRetentionPass(h.service.db.prisma, { now: h.clock.now(), retentionDays: 90 })).bookingsErased).toBeGreaterThanOrEqual(1);
-    expect(await h.service.db.prisma.booking.findFirstOrThrow({ where: { userId: u.userId } })).toMatchObject({ nameEnc: null, status: 'confirmed', date: '2026-12-02' });
+    expect(await h.service.db.prisma.booking.findFirstOrThrow({ where: { userId: u.userId } })).toMatchObject({
+      nameEnc: null,
+      status: 'confirmed',
+      date: '2026-12-02',
+    });
     await u.say('予約確認');
     expect(u.last).toBe(copy.noBookings);
   });

@@ -41,7 +41,15 @@ describe.runIf(onPostgres)('instances on one PostgreSQL with different field key
     const first = spawnEntry('src/main.ts', env(keyA, portA));
     const third = { proc: null as ReturnType<typeof spawnEntry> | null };
     try {
-      for (let i = 0; i < 600 && !(await fetch(`http://127.0.0.1:${portA}/healthz`).then((r) => r.ok, () => false)); i++) {
+      for (
+        let i = 0;
+        i < 600 &&
+        !(await fetch(`http://127.0.0.1:${portA}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i++
+      ) {
         if (first.child.exitCode !== null) throw new Error(`first instance exited: ${first.output().stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -58,7 +66,10 @@ describe.runIf(onPostgres)('instances on one PostgreSQL with different field key
       third.proc = spawnEntry('src/main.ts', env(keyA, portC));
       let healthy = false;
       for (let i = 0; i < 600 && !healthy; i++) {
-        healthy = await fetch(`http://127.0.0.1:${portC}/healthz`).then((r) => r.ok, () => false);
+        healthy = await fetch(`http://127.0.0.1:${portC}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!healthy) await new Promise((r) => setTimeout(r, 100));
       }
       expect(healthy).toBe(true);

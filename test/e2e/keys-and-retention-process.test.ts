@@ -57,7 +57,13 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
     const base = `http://127.0.0.1:${port}`;
     try {
       for (let i = 0; i < 600; i++) {
-        if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${base}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         if (proc.child.exitCode !== null) throw new Error(`server exited: ${proc.output().stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -84,7 +90,11 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
     replyToken: line.issueReplyToken(user),
     ...(type === 'follow' ? { follow: { isUnblocked: false } } : { message: { type: 'text', id: String(eventNo), quoteToken: 'q', text } }),
   });
-  const lastText = () => line.messagesTo(user).flatMap((m) => (m.type === 'text' ? [m.text] : [])).at(-1) ?? '';
+  const lastText = () =>
+    line
+      .messagesTo(user)
+      .flatMap((m) => (m.type === 'text' ? [m.text] : []))
+      .at(-1) ?? '';
 
   async function runKeys(extra: Record<string, string>, ...args: string[]) {
     const proc = spawnEntry('src/cli/keys.ts', { ...env, ...extra }, args);
@@ -105,9 +115,19 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
       for (const date of ['2026-08-20', '2026-11-20']) {
         const booking = await db.prisma.booking.create({
           data: {
-            userId: user, date, startTime: '10:00', startsAt: tokyoInstant(date, '10:00'), status: 'attended',
-            nameEnc: cipher.encrypt('港北 花子'), jobSeekerNumberEnc: cipher.encrypt('12345-7654321'), phoneEnc: cipher.encrypt('090-1111-2222'), topicEnc: cipher.encrypt('介護職の求人'),
-            attendant: 'interpreter', attendantLanguage: 'タガログ語', termsVersionId: terms.id, createdAt: tokyoInstant(date, '09:00'),
+            userId: user,
+            date,
+            startTime: '10:00',
+            startsAt: tokyoInstant(date, '10:00'),
+            status: 'attended',
+            nameEnc: cipher.encrypt('港北 花子'),
+            jobSeekerNumberEnc: cipher.encrypt('12345-7654321'),
+            phoneEnc: cipher.encrypt('090-1111-2222'),
+            topicEnc: cipher.encrypt('介護職の求人'),
+            attendant: 'interpreter',
+            attendantLanguage: 'タガログ語',
+            termsVersionId: terms.id,
+            createdAt: tokyoInstant(date, '09:00'),
           },
         });
         ids.push(booking.id);
@@ -127,7 +147,16 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
     const after = await openMigratedDatabase({ dataDir });
     try {
       const [old, recent] = await Promise.all(ids.map((id) => after.prisma.booking.findUniqueOrThrow({ where: { id } })));
-      expect(old).toMatchObject({ nameEnc: null, jobSeekerNumberEnc: null, phoneEnc: null, topicEnc: null, attendantLanguage: null, status: 'attended', attendant: 'interpreter', date: '2026-08-20' });
+      expect(old).toMatchObject({
+        nameEnc: null,
+        jobSeekerNumberEnc: null,
+        phoneEnc: null,
+        topicEnc: null,
+        attendantLanguage: null,
+        status: 'attended',
+        attendant: 'interpreter',
+        date: '2026-08-20',
+      });
       expect(old?.personalDataErasedAt?.getTime()).toBeGreaterThanOrEqual(Date.parse('2026-12-01T01:00:00Z'));
       expect(recent).toMatchObject({ personalDataErasedAt: null, attendantLanguage: 'タガログ語' });
       expect(cipher.decrypt(recent?.nameEnc ?? '')).toBe('港北 花子');
@@ -164,7 +193,11 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
 
     const first = await runKeys(rotation, 'reencrypt', '--batch-size', '1');
     expect(first.code).toBe(0);
-    expect(first.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^reencrypted ${underOld} values in \\d+ rows to key ${idB} \\(.*\\); 0 rows changed meanwhile \\(run again\\); 0 unreadable$`))]);
+    expect(first.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^reencrypted ${underOld} values in \\d+ rows to key ${idB} \\(.*\\); 0 rows changed meanwhile \\(run again\\); 0 unreadable$`),
+      ),
+    ]);
     const again = await runKeys(rotation, 'reencrypt');
     expect(again.stdout).toContain('reencrypted 0 values in 0 rows');
 
@@ -176,7 +209,12 @@ describe('keys and retention in the real processes', { timeout: 180_000 }, () =>
     await withServer({ FIELD_ENCRYPTION_KEY: keyB }, async (post) => {
       await post(event('text', '同意する'));
       expect(lastText()).not.toContain(copy.systemError.slice(0, 24));
-      expect(line.messagesTo(user).map((m) => (m.type === 'text' ? m.text : '')).join('\n')).not.toContain(copy.restarted);
+      expect(
+        line
+          .messagesTo(user)
+          .map((m) => (m.type === 'text' ? m.text : ''))
+          .join('\n'),
+      ).not.toContain(copy.restarted);
     });
     const db = await openMigratedDatabase({ dataDir });
     try {
@@ -200,13 +238,20 @@ describe('production refuses what would be unsafe', () => {
   it('refuses the placeholder channel secret and token, blank ones, and a missing FIELD_ENCRYPTION_KEY, with one line each', { timeout: 60_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'hw-prod-'));
     const key = randomBytes(32).toString('base64');
-    const real = { LINE_CHANNEL_SECRET: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6', LINE_CHANNEL_ACCESS_TOKEN: 'real-looking-channel-access-token', FIELD_ENCRYPTION_KEY: key };
+    const real = {
+      LINE_CHANNEL_SECRET: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6',
+      LINE_CHANNEL_ACCESS_TOKEN: 'real-looking-channel-access-token',
+      FIELD_ENCRYPTION_KEY: key,
+    };
     const cases: Array<[Record<string, string>, string]> = [
       [{ ...real, LINE_CHANNEL_SECRET: 'local-placeholder-secret' }, 'LINE_CHANNEL_SECRET is the public placeholder'],
       [{ ...real, LINE_CHANNEL_ACCESS_TOKEN: 'local-placeholder-token' }, 'LINE_CHANNEL_ACCESS_TOKEN is the public placeholder'],
       [{ ...real, LINE_CHANNEL_SECRET: '   ' }, 'LINE_CHANNEL_SECRET is blank'],
       [{ ...real, LINE_CHANNEL_ACCESS_TOKEN: '' }, 'LINE_CHANNEL_ACCESS_TOKEN is required'],
-      [{ LINE_CHANNEL_SECRET: real.LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN: real.LINE_CHANNEL_ACCESS_TOKEN }, 'FIELD_ENCRYPTION_KEY is required when NODE_ENV=production'],
+      [
+        { LINE_CHANNEL_SECRET: real.LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN: real.LINE_CHANNEL_ACCESS_TOKEN },
+        'FIELD_ENCRYPTION_KEY is required when NODE_ENV=production',
+      ],
     ];
     try {
       const runs = cases.map(([vars]) => spawnEntry('src/main.ts', { ...vars, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: '1' }));

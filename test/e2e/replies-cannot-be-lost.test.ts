@@ -94,7 +94,10 @@ describe('replies that cannot be lost', () => {
     const follow = eventsFor(h.line, user, h.clock).follow();
     await handleLineEvent(follow as unknown as LineEvent, h.service.deps);
     expect(h.line.replies.filter((r) => r.replyToken === follow.replyToken)).toHaveLength(1);
-    expect(await h.service.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id: follow.webhookEventId } })).toMatchObject({ replyStatus: 'sent', replySealed: null });
+    expect(await h.service.db.prisma.webhookEvent.findUniqueOrThrow({ where: { id: follow.webhookEventId } })).toMatchObject({
+      replyStatus: 'sent',
+      replySealed: null,
+    });
     await runSchedulerOnce(scheduler);
     expect(h.line.pushes.filter((p) => p.to === user)).toHaveLength(0);
   });

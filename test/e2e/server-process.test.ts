@@ -38,12 +38,25 @@ describe('the server process', () => {
     try {
       const base = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 600; i++) {
-        const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const user = lineUserId('process');
-      const body = webhookBody([{ type: 'follow', mode: 'active', timestamp: Date.now(), source: { type: 'user', userId: user }, webhookEventId: '01PROCESSFOLLOW00000000000', deliveryContext: { isRedelivery: false }, replyToken: line.issueReplyToken(user), follow: { isUnblocked: false } },
+      const body = webhookBody([
+        {
+          type: 'follow',
+          mode: 'active',
+          timestamp: Date.now(),
+          source: { type: 'user', userId: user },
+          webhookEventId: '01PROCESSFOLLOW00000000000',
+          deliveryContext: { isRedelivery: false },
+          replyToken: line.issueReplyToken(user),
+          follow: { isUnblocked: false },
+        },
       ]);
       const res = await fetch(`${base}/webhook`, signedWebhookInit(body));
       expect(res.status).toBe(200);

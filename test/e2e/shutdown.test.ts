@@ -43,7 +43,13 @@ describe('stopping the server while it applies events', () => {
     // Up to 60 s: a start with migrations took over 30 s on a loaded 2-core machine.
     for (let i = 0; i < 600; i++) {
       if (proc.child.exitCode !== null) throw new Error(`the service stopped: ${proc.output().stderr}`);
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     return { proc, base };
@@ -86,7 +92,9 @@ describe('stopping the server while it applies events', () => {
     const second = await start();
     try {
       await allGreeted(users, 60_000);
-      console.info(`shutdown: SIGTERM exited 0 in ${stopMs} ms with ${greetedBefore} of ${followers} followers greeted; the next start greeted the other ${followers - greetedBefore}`);
+      console.info(
+        `shutdown: SIGTERM exited 0 in ${stopMs} ms with ${greetedBefore} of ${followers} followers greeted; the next start greeted the other ${followers - greetedBefore}`,
+      );
       for (const u of users) expect(line.messagesTo(u).map((m) => m.type)).toEqual(['text', 'flex']);
     } finally {
       second.proc.child.kill('SIGTERM');
@@ -107,7 +115,9 @@ describe('stopping the server while it applies events', () => {
     try {
       // Replies left unsent by the killed process go out as pushes once 30 s have passed.
       await allGreeted(users, 90_000);
-      console.info(`shutdown: SIGKILL with ${greetedBefore} of ${followers} followers greeted; after restart all ${users.filter((u) => line.messagesTo(u).length === 2).length} greeted exactly once`);
+      console.info(
+        `shutdown: SIGKILL with ${greetedBefore} of ${followers} followers greeted; after restart all ${users.filter((u) => line.messagesTo(u).length === 2).length} greeted exactly once`,
+      );
       for (const u of users) expect(line.messagesTo(u).map((m) => m.type)).toEqual(['text', 'flex']);
     } finally {
       second.proc.child.kill('SIGTERM');

@@ -24,7 +24,8 @@ const change = {
 describe('a terms change, from publication to the new consent', () => {
   const h = useHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
   /** What the bot's last reply to a user showed (announcements arrive by multicast, not in replies). */
-  const lastReply = (userId: string) => (h.line.deliveries.filter((d) => d.via === 'reply' && d.userId === userId).at(-1)?.messages ?? []).map(shown).join('\n');
+  const lastReply = (userId: string) =>
+    (h.line.deliveries.filter((d) => d.via === 'reply' && d.userId === userId).at(-1)?.messages ?? []).map(shown).join('\n');
 
   it('announces the change, asks for the old version until the effective date and for the new one from it, and leaves bookings untouched', async () => {
     const prisma = h.service.db.prisma;
@@ -88,7 +89,9 @@ describe('a terms change, from publication to the new consent', () => {
 
     // Bookings already made are untouched: same rows, same terms version, still confirmed.
     const after = await prisma.booking.findMany({ orderBy: { date: 'asc' } });
-    expect(after.map((b) => [b.id, b.status, b.termsVersionId, b.updatedAt.toISOString()])).toEqual(before.map((b) => [b.id, b.status, b.termsVersionId, b.updatedAt.toISOString()]));
+    expect(after.map((b) => [b.id, b.status, b.termsVersionId, b.updatedAt.toISOString()])).toEqual(
+      before.map((b) => [b.id, b.status, b.termsVersionId, b.updatedAt.toISOString()]),
+    );
   });
 });
 
@@ -114,7 +117,11 @@ describe('the public full-text page', () => {
 
   it('shows an upcoming version as 適用予定 and escapes what the office typed', async () => {
     const prisma = h.service.db.prisma;
-    const draft = await createTermsDraft(prisma, { ...change, effectiveDate: '2026-12-20', changeSummary: '<script>alert(1)</script> & "引用"' }, h.clock.now());
+    const draft = await createTermsDraft(
+      prisma,
+      { ...change, effectiveDate: '2026-12-20', changeSummary: '<script>alert(1)</script> & "引用"' },
+      h.clock.now(),
+    );
     expect((await request(h.service.app).get('/terms/2026-12-20')).status).toBe(404); // a draft is not public
     await prisma.termsVersion.update({ where: { id: draft.id }, data: { status: 'published', publishedAt: h.clock.now() } });
     const res = await request(h.service.app).get('/terms/2026-12-20');

@@ -254,7 +254,11 @@ describe('restarts and flow versions', () => {
       await h.service.db.prisma.conversation.update({
         where: { userId: user },
         // Sealed with the service's key, as a release that had such a state would have stored it.
-        data: { snapshot: { sealed: h.service.deps.dialogue.sealer.seal(JSON.stringify({ value: 'noSuchState', context: { q: 3, asking: null, termsVersion: null } })) } },
+        data: {
+          snapshot: {
+            sealed: h.service.deps.dialogue.sealer.seal(JSON.stringify({ value: 'noSuchState', context: { q: 3, asking: null, termsVersion: null } })),
+          },
+        },
       });
       await h.post([ev.text('こんにちは')]);
       expect(texts(h.line.messagesTo(user).slice(2))).toContain('最初からやり直させてください');

@@ -85,7 +85,11 @@ describe('hostile webhook input', () => {
     const wellFormed = fc.record({
       kind: fc.constantFrom('follow', 'text', 'sticker', 'postback', 'unfollow', 'image'),
       user: fc.constantFrom(...userIds),
-      text: fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('\\u0000', '\u0000', '\ud83d', '予約', '同意する')),
+      text: fc.oneof(
+        fc.string({ maxLength: 60 }),
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        fc.constantFrom('\\u0000', '\u0000', '\ud83d', '予約', '同意する'),
+      ),
     });
     const junkValue = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constant(null));
     const junkEvent = fc.oneof(
@@ -108,12 +112,17 @@ describe('hostile webhook input', () => {
           }
           const ev = eventsFor(h.line, it.w.user, h.clock);
           const e =
-            it.w.kind === 'follow' ? ev.follow()
-            : it.w.kind === 'text' ? ev.text(it.w.text)
-            : it.w.kind === 'sticker' ? ev.sticker()
-            : it.w.kind === 'image' ? ev.image()
-            : it.w.kind === 'unfollow' ? ev.unfollow()
-            : ev.postback(it.w.text);
+            it.w.kind === 'follow'
+              ? ev.follow()
+              : it.w.kind === 'text'
+                ? ev.text(it.w.text)
+                : it.w.kind === 'sticker'
+                  ? ev.sticker()
+                  : it.w.kind === 'image'
+                    ? ev.image()
+                    : it.w.kind === 'unfollow'
+                      ? ev.unfollow()
+                      : ev.postback(it.w.text);
           events.push(e);
           expected.push(e.webhookEventId);
         }
@@ -129,7 +138,9 @@ describe('hostile webhook input', () => {
       { numRuns: 60 },
     );
     // The figures reported in docs/reliability.md.
-    console.info(`hostile-input fuzz: ${bodies} signed bodies, ${stored} well-formed events stored and applied, ${skippedSeen} junk events skipped, 0 answered 5xx`);
+    console.info(
+      `hostile-input fuzz: ${bodies} signed bodies, ${stored} well-formed events stored and applied, ${skippedSeen} junk events skipped, 0 answered 5xx`,
+    );
     expect(await h.service.db.prisma.webhookEvent.count({ where: { status: 'failed' } })).toBe(0);
   });
 });

@@ -128,7 +128,11 @@ function invalidDraftFields(draft: Draft): string[] {
   if (draft.jobSeekerNumber !== undefined && !stable(draft.jobSeekerNumber, validateJobSeekerNumber(draft.jobSeekerNumber))) bad.push('jobSeekerNumber');
   if (draft.phone !== undefined && !stable(draft.phone, validatePhoneNumber(draft.phone))) bad.push('phone');
   if (draft.topic !== undefined && !stable(draft.topic, validateTopic(draft.topic))) bad.push('topic');
-  if (draft.attendantLanguage !== undefined && (draft.attendantLanguage === '' || [...draft.attendantLanguage].length > 30 || CONTROL_OR_INVISIBLE.test(draft.attendantLanguage))) bad.push('attendantLanguage');
+  if (
+    draft.attendantLanguage !== undefined &&
+    (draft.attendantLanguage === '' || [...draft.attendantLanguage].length > 30 || CONTROL_OR_INVISIBLE.test(draft.attendantLanguage))
+  )
+    bad.push('attendantLanguage');
   if (draft.date !== undefined && !(OPEN_DATES as readonly string[]).includes(draft.date)) bad.push('date');
   if (draft.time !== undefined && !(TIMES as readonly string[]).includes(draft.time)) bad.push('time');
   return bad;
@@ -161,19 +165,131 @@ const toFullWidth = (s: string) => s.replace(/[!-~]/g, (c) => String.fromCharCod
 
 /** Valid answers and their near misses, for every question. */
 const PLAUSIBLE = [
-  '港北 太郎', '港北　太郎', 'こうほく たろう', 'Taro Kohoku', "O'Brien", '山田-スミス 花子', 'ﾔﾏﾀﾞ ﾀﾛｳ', '港北太郎1', '太郎😀', '\u202e太郎',
-  '12345-1234567', '１２３４５ー１２３４５６７', '１２３４５ー１２', '12345 123456', '12345‐12345678', '1234-5678901', '123451234567', '12345-123456789',
-  '090-1234-5678', '０９０ー１２３４ー５６７８', '090(1234)5678', '+81 90-1234-5678', '+81(0)45-474-1221', '045-474-1221', '0120-444-444', '090-1234-567', '+1 415 555 0100',
-  '事務職の求人を探したい', '病気のため転職を考えています', '宗教上の理由で土曜は働けません', 'https://example.com を見てください', 'ｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｃｏｍ', '①②③',
-  '英語', '中国語', 'ベトナム語', '手話', 'English', 'なし', '無し', '通訳', '介助', '付き添い',
-  '12/3', '１２／３', '12/31', '12/32', '2/30', '12月3日', '12月3日(木)', '12月3日(金)', '12-3', '2026-12-03', '20261203', '令和8年12月3日', 'R8.12.3', '明日', '3日', '12/5', '11/30',
-  '10:00', '１０：００', '10時', '10時半', '午後2時', '2pm', '13:30', '25:00', '9:61', '午前12時', '正午', '1030',
-  'はい', 'いいえ', 'はい。', 'いいえ！', 'yes', 'NO', '同意します', '同意しない', 'やめる', 'やめる？', '　戻る　', 'キャンセル', 'キャンセルしたい', '予約', '予約確認', '予約したい',
-  '料金は？', '無料ですか', 'TeleOfficeって何ですか？', '何分ですか', '締め切りはいつまで？', '利用規約', 'ヘルプ', 'メニュー', '修正', '名前を直したい', '電話番号', '日時を変えたい',
+  '港北 太郎',
+  '港北　太郎',
+  'こうほく たろう',
+  'Taro Kohoku',
+  "O'Brien",
+  '山田-スミス 花子',
+  'ﾔﾏﾀﾞ ﾀﾛｳ',
+  '港北太郎1',
+  '太郎😀',
+  '\u202e太郎',
+  '12345-1234567',
+  '１２３４５ー１２３４５６７',
+  '１２３４５ー１２',
+  '12345 123456',
+  '12345‐12345678',
+  '1234-5678901',
+  '123451234567',
+  '12345-123456789',
+  '090-1234-5678',
+  '０９０ー１２３４ー５６７８',
+  '090(1234)5678',
+  '+81 90-1234-5678',
+  '+81(0)45-474-1221',
+  '045-474-1221',
+  '0120-444-444',
+  '090-1234-567',
+  '+1 415 555 0100',
+  '事務職の求人を探したい',
+  '病気のため転職を考えています',
+  '宗教上の理由で土曜は働けません',
+  'https://example.com を見てください',
+  'ｈｔｔｐｓ：／／ｅｘａｍｐｌｅ．ｃｏｍ',
+  '①②③',
+  '英語',
+  '中国語',
+  'ベトナム語',
+  '手話',
+  'English',
+  'なし',
+  '無し',
+  '通訳',
+  '介助',
+  '付き添い',
+  '12/3',
+  '１２／３',
+  '12/31',
+  '12/32',
+  '2/30',
+  '12月3日',
+  '12月3日(木)',
+  '12月3日(金)',
+  '12-3',
+  '2026-12-03',
+  '20261203',
+  '令和8年12月3日',
+  'R8.12.3',
+  '明日',
+  '3日',
+  '12/5',
+  '11/30',
+  '10:00',
+  '１０：００',
+  '10時',
+  '10時半',
+  '午後2時',
+  '2pm',
+  '13:30',
+  '25:00',
+  '9:61',
+  '午前12時',
+  '正午',
+  '1030',
+  'はい',
+  'いいえ',
+  'はい。',
+  'いいえ！',
+  'yes',
+  'NO',
+  '同意します',
+  '同意しない',
+  'やめる',
+  'やめる？',
+  '　戻る　',
+  'キャンセル',
+  'キャンセルしたい',
+  '予約',
+  '予約確認',
+  '予約したい',
+  '料金は？',
+  '無料ですか',
+  'TeleOfficeって何ですか？',
+  '何分ですか',
+  '締め切りはいつまで？',
+  '利用規約',
+  'ヘルプ',
+  'メニュー',
+  '修正',
+  '名前を直したい',
+  '電話番号',
+  '日時を変えたい',
 ];
 
 /** Characters that break naive handling: controls, invisible format characters, bidi overrides, line separators. */
-const NASTY_CHARS = ['\u0000', '\u0007', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f', '\u00ad', '\u200b', '\u200d', '\u200e', '\u2028', '\u2029', '\u202e', '\u2066', '\ufeff', '\ufffd', '\u{e0041}'];
+const NASTY_CHARS = [
+  '\u0000',
+  '\u0007',
+  '\t',
+  '\n',
+  '\r',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u009f',
+  '\u00ad',
+  '\u200b',
+  '\u200d',
+  '\u200e',
+  '\u2028',
+  '\u2029',
+  '\u202e',
+  '\u2066',
+  '\ufeff',
+  '\ufffd',
+  '\u{e0041}',
+];
 const EMOJI = ['😀', '👍🏽', '👨‍👩‍👧‍👦', '🇯🇵', '❤️', '🙇‍♂️', '1️⃣', '🏳️‍🌈', '🧑🏿‍💻', '☎️', '〽️', '㊗️'];
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
@@ -181,7 +297,12 @@ const nastyChar = fc.constantFrom(...NASTY_CHARS);
 
 /** A plausible answer, changed a little: a character inserted, padding, full width, case. */
 const nearMiss = fc
-  .tuple(fc.constantFrom(...PLAUSIBLE), fc.nat(), fc.oneof(nastyChar, fc.constantFrom(...EMOJI), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 2 }), loneSurrogate), fc.integer({ min: 0, max: 5 }))
+  .tuple(
+    fc.constantFrom(...PLAUSIBLE),
+    fc.nat(),
+    fc.oneof(nastyChar, fc.constantFrom(...EMOJI), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 2 }), loneSurrogate),
+    fc.integer({ min: 0, max: 5 }),
+  )
   .map(([text, at, extra, how]) => {
     const i = at % (text.length + 1);
     switch (how) {
@@ -214,7 +335,9 @@ const randomText = fc.oneof(
 
 /** Pastes of 10,000 characters (and a little more) of various kinds. */
 const longText = fc.oneof(
-  fc.constantFrom('あ', '1', '１', '😀', 'a ', '\n', '予約', 'https://x.jp/', '\u200b').chain((unit) => fc.integer({ min: 10_000, max: 10_050 }).map((n) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))),
+  fc
+    .constantFrom('あ', '1', '１', '😀', 'a ', '\n', '予約', 'https://x.jp/', '\u200b')
+    .chain((unit) => fc.integer({ min: 10_000, max: 10_050 }).map((n) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))),
   fc.string({ unit: 'grapheme', minLength: 10_000, maxLength: 10_000 }),
   fc.string({ unit: 'binary', minLength: 10_000, maxLength: 10_000 }),
 );
@@ -224,9 +347,36 @@ const longText = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 
 const ACTIONS = [
-  'menu.book', 'menu.check', 'menu.cancel', 'menu.terms', 'terms.agree', 'terms.decline', 'terms.full', 'yes', 'no', 'nav.back', 'nav.quit', 'topic.keep', 'topic.rewrite',
-  'attendant.none', 'attendant.interpreter', 'attendant.assistant', 'date.more', 'date.prev', 'date.pick', 'time.pick', 'summary.confirm', 'summary.edit',
-  'edit.name', 'edit.number', 'edit.phone', 'edit.topic', 'edit.attendant', 'edit.datetime', 'quit.yes', 'quit.no',
+  'menu.book',
+  'menu.check',
+  'menu.cancel',
+  'menu.terms',
+  'terms.agree',
+  'terms.decline',
+  'terms.full',
+  'yes',
+  'no',
+  'nav.back',
+  'nav.quit',
+  'topic.keep',
+  'topic.rewrite',
+  'attendant.none',
+  'attendant.interpreter',
+  'attendant.assistant',
+  'date.more',
+  'date.prev',
+  'date.pick',
+  'time.pick',
+  'summary.confirm',
+  'summary.edit',
+  'edit.name',
+  'edit.number',
+  'edit.phone',
+  'edit.topic',
+  'edit.attendant',
+  'edit.datetime',
+  'quit.yes',
+  'quit.no',
 ];
 
 /** Postback data: current and old question counters, known and unknown actions, odd values, and garbage. */
@@ -237,13 +387,33 @@ const postbackDataFor = (q: number) =>
         .record({
           action: fc.oneof(fc.constantFrom(...ACTIONS), fc.stringMatching(/^[a-z][a-z0-9.-]{0,12}$/)),
           question: fc.oneof(fc.constant(q), fc.constant(q - 1), fc.nat({ max: q + 3 })),
-          value: fc.option(fc.oneof(fc.constantFrom(...OPEN_DATES, ...TIMES, '2026-12-05', '2026-11-28', '2027-02-30', '24:00', '', '../', '2026-1-1'), fc.string({ unit: 'binary', maxLength: 20 })), { nil: undefined }),
+          value: fc.option(
+            fc.oneof(
+              fc.constantFrom(...OPEN_DATES, ...TIMES, '2026-12-05', '2026-11-28', '2027-02-30', '24:00', '', '../', '2026-1-1'),
+              fc.string({ unit: 'binary', maxLength: 20 }),
+            ),
+            { nil: undefined },
+          ),
         })
         .map(encodePostback),
       weight: 4,
     },
     { arbitrary: fc.string({ unit: 'binary', maxLength: 320 }), weight: 1 },
-    { arbitrary: fc.constantFrom('', 'a=', 'a=yes', `a=yes&q=${q}&q=${q + 1}`, `a=YES&q=${q}`, `q=${q}`, `a=yes&q=${q}.5`, `a=yes&q=-1`, `a=yes&q=${'9'.repeat(30)}`, 'x'.repeat(301)), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        '',
+        'a=',
+        'a=yes',
+        `a=yes&q=${q}&q=${q + 1}`,
+        `a=YES&q=${q}`,
+        `q=${q}`,
+        `a=yes&q=${q}.5`,
+        `a=yes&q=-1`,
+        `a=yes&q=${'9'.repeat(30)}`,
+        'x'.repeat(301),
+      ),
+      weight: 1,
+    },
   );
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +429,14 @@ describe('fuzzing the booking machine at every question', () => {
 
   it('reaches each starting question by its fixed conversation', () => {
     const reached = Object.fromEntries(snapshots.map(([name, s]) => [name, stateOf(s)]));
-    expect(reached).toMatchObject({ idle: 'idle', 'idle after a booking': 'idle', 'date, second page': 'date', 'name, correcting': 'name', 'date, correcting': 'date', confirmQuit: 'confirmQuit' });
+    expect(reached).toMatchObject({
+      idle: 'idle',
+      'idle after a booking': 'idle',
+      'date, second page': 'date',
+      'name, correcting': 'name',
+      'date, correcting': 'date',
+      confirmQuit: 'confirmQuit',
+    });
     for (const [name, value] of Object.entries(reached)) if (!name.includes(' ')) expect(value, name).toBe(name);
     expect(snapshots.find(([name]) => name === 'date, second page')?.[1].context.datePage).toBe(1);
     expect(snapshots.find(([name]) => name === 'name, correcting')?.[1].context.editing).toBe(true);

@@ -57,7 +57,8 @@ const labelOf = (event: DialogueEvent): string => labels.get(event) ?? JSON.stri
 const text = (t: string, moment: keyof typeof moments = 'ordinary') => labelled(`text ${JSON.stringify(t)} @${moment}`, textEvent(t, moments[moment]));
 const tap = (action: string, value?: string, moment: keyof typeof moments = 'ordinary') =>
   labelled(`tap ${action}${value === undefined ? '' : `=${value}`} @${moment}`, postbackEvent(action, value, moments[moment]));
-const plain = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RESTARTED', moment: keyof typeof moments = 'ordinary') => labelled(`${type} @${moment}`, plainEvent(type, moments[moment]));
+const plain = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RESTARTED', moment: keyof typeof moments = 'ordinary') =>
+  labelled(`${type} @${moment}`, plainEvent(type, moments[moment]));
 
 /**
  * What a user can do, with the facts that make a difference: consent (none, to an earlier
@@ -203,8 +204,24 @@ const cancelOutcomes: DialogueEvent[] = [
  */
 function offeredActions(snapshot: Snapshot): Set<string> {
   const c = snapshot.context;
-  const view: AskView = { q: c.q, termsVersion: c.termsVersion, draft: c.draft, editing: c.editing, datePage: c.datePage, offeredDates: c.offeredDates, hasMoreDates: c.hasMoreDates, offeredTimes: c.offeredTimes, cancelling: c.cancelling };
-  const says: Say[] = c.asking === null ? [{ key: 'help' }] : [{ key: 'ask', question: c.asking, view }, { key: 'ask', question: c.asking, view, brief: true }];
+  const view: AskView = {
+    q: c.q,
+    termsVersion: c.termsVersion,
+    draft: c.draft,
+    editing: c.editing,
+    datePage: c.datePage,
+    offeredDates: c.offeredDates,
+    hasMoreDates: c.hasMoreDates,
+    offeredTimes: c.offeredTimes,
+    cancelling: c.cancelling,
+  };
+  const says: Say[] =
+    c.asking === null
+      ? [{ key: 'help' }]
+      : [
+          { key: 'ask', question: c.asking, view },
+          { key: 'ask', question: c.asking, view, brief: true },
+        ];
   return new Set(postbackData(render(says, c.q)).map((data) => decodePostback(data)?.action ?? ''));
 }
 
@@ -282,9 +299,26 @@ function applyEvent(machine: Snapshot, event: DialogueEvent): Step {
 }
 
 /** Say keys that end a conversation: the bot is idle again. */
-const EXITS = ['bookingConfirmed', 'declined', 'notRegistered', 'noMyPage', 'noDevice', 'quitDone', 'refused', 'suspended', 'existingBooking', 'noAvailability', 'expired', 'restarted'] as const;
+const EXITS = [
+  'bookingConfirmed',
+  'declined',
+  'notRegistered',
+  'noMyPage',
+  'noDevice',
+  'quitDone',
+  'refused',
+  'suspended',
+  'existingBooking',
+  'noAvailability',
+  'expired',
+  'restarted',
+] as const;
 type Exit = (typeof EXITS)[number];
-const exitIn = (says: Say[]): Exit | null => [...says].reverse().map((s) => s.key).find((k): k is Exit => (EXITS as readonly string[]).includes(k)) ?? null;
+const exitIn = (says: Say[]): Exit | null =>
+  [...says]
+    .reverse()
+    .map((s) => s.key)
+    .find((k): k is Exit => (EXITS as readonly string[]).includes(k)) ?? null;
 
 /** The snapshot as the model sees it: what guards and questions read, not the typed values. */
 function modelKey(s: Snapshot, exit: Exit | null): string {
@@ -299,7 +333,9 @@ function modelKey(s: Snapshot, exit: Exit | null): string {
     Object.keys(c.draft).sort(),
     // The slot matters where availability is checked, and the moments change only the first
     // date (full) and its 10:00 (taken).
-    c.draft.date === undefined ? null : `${c.draft.date === FIRST_DATE ? 'first' : 'other'} ${c.draft.time === undefined ? 'no time' : c.draft.date === FIRST_DATE && c.draft.time === '10:00' ? '10:00' : 'time'}`,
+    c.draft.date === undefined
+      ? null
+      : `${c.draft.date === FIRST_DATE ? 'first' : 'other'} ${c.draft.time === undefined ? 'no time' : c.draft.date === FIRST_DATE && c.draft.time === '10:00' ? '10:00' : 'time'}`,
     c.slotBeforeEdit !== null,
     value === 'confirmQuit' ? resumesAt(s) : null,
     value === 'terms' ? c.termsVersion : null,
@@ -398,7 +434,10 @@ function replay(events: DialogueEvent[]): Replayed {
     // An outcome belongs to the turn that asked for createBooking.
     const turns =
       isOutcome(event) && last
-        ? [...current.turns.slice(0, -1), { ...last, events: [...last.events, event], says: [...last.says, ...says], effects: [...last.effects, ...effects], after: snapshot }]
+        ? [
+            ...current.turns.slice(0, -1),
+            { ...last, events: [...last.events, event], says: [...last.says, ...says], effects: [...last.effects, ...effects], after: snapshot },
+          ]
         : [...current.turns, { events: [event], says, effects, before: current.snapshot, after: snapshot }];
     current = { snapshot, turns, keys: [...current.keys, modelKey(snapshot, exitIn(says))] };
     replays.set(prefix, current);
@@ -468,11 +507,13 @@ describe('the booking machine as a model', () => {
     const taken = new Set(edges.flatMap((edge) => edge.to.taken));
     // The commands every question shares (quit, back, "my booking?", erase my data, FAQ) are
     // written once, on the parent of the booking questions, so each of them must be taken too.
-    const defined = getStateNodes(bookingMachine).concat(bookingMachine.root).flatMap((node) =>
-      [...node.transitions.values(), node.always ?? []].flatMap((list) =>
-        list.map((t, i) => ({ t, name: `${node.key} ${t.eventType || 'always'} #${i + 1}${t.target ? ` → ${t.target.map((n) => n.key).join(',')}` : ''}` })),
-      ),
-    );
+    const defined = getStateNodes(bookingMachine)
+      .concat(bookingMachine.root)
+      .flatMap((node) =>
+        [...node.transitions.values(), node.always ?? []].flatMap((list) =>
+          list.map((t, i) => ({ t, name: `${node.key} ${t.eventType || 'always'} #${i + 1}${t.target ? ` → ${t.target.map((n) => n.key).join(',')}` : ''}` })),
+        ),
+      );
     // 193 since the shared commands are written once and the question to resume is a history
     // state (417 when every question had its own copy of them, for texts and taps, and a hand-kept map).
     expect(defined.length).toBeGreaterThan(180);
@@ -501,8 +542,12 @@ describe('the booking machine as a model', () => {
       const turn = c.turns.at(-1);
       expect(turn?.effects).toEqual(['createBooking']);
       expect(turn?.says.at(-1)?.key).toBe('bookingConfirmed');
-      expect(Object.keys(turn?.before.context.draft ?? {})).toEqual(expect.arrayContaining(['name', 'jobSeekerNumber', 'phone', 'phoneChanged', 'topic', 'attendant', 'date', 'time']));
-      const reply = render(turn?.says ?? [], turn?.after.context.q ?? 0).map((m) => (m.type === 'text' ? m.text : '')).join('\n');
+      expect(Object.keys(turn?.before.context.draft ?? {})).toEqual(
+        expect.arrayContaining(['name', 'jobSeekerNumber', 'phone', 'phoneChanged', 'topic', 'attendant', 'date', 'time']),
+      );
+      const reply = render(turn?.says ?? [], turn?.after.context.q ?? 0)
+        .map((m) => (m.type === 'text' ? m.text : ''))
+        .join('\n');
       expect(reply).toContain('ご予約が確定しました');
       expect(reply).toContain('045-474-1221');
     }
@@ -583,7 +628,8 @@ describe('the booking machine as a model', () => {
       const bookings = to.effects.filter((e) => e === 'createBooking').length;
       if (bookings !== (to.machine.matches('creating') ? 1 : 0)) failures.push(`${describeEdge(edge)}: ${bookings} createBooking`);
       if (to.machine.matches('creating') && to.says.length > 0) failures.push(`${describeEdge(edge)}: says something before the booking's outcome`);
-      if (to.effects.includes('recordConsent') && !from.machine.matches('terms')) failures.push(`${describeEdge(edge)}: consent recorded outside the terms question`);
+      if (to.effects.includes('recordConsent') && !from.machine.matches('terms'))
+        failures.push(`${describeEdge(edge)}: consent recorded outside the terms question`);
     }
     expect(failures).toEqual([]);
   });
@@ -599,13 +645,20 @@ describe('the booking machine as a model', () => {
   });
 
   it('renders every question it asks (never an empty question)', () => {
-    const empty = edges.flatMap((edge) => edge.to.says.filter((say) => say.key === 'ask' && render([say], edge.to.machine.context.q).length === 0).map((say) => `${describeEdge(edge)}: ${say.key === 'ask' ? say.question : ''}`));
+    const empty = edges.flatMap((edge) =>
+      edge.to.says
+        .filter((say) => say.key === 'ask' && render([say], edge.to.machine.context.q).length === 0)
+        .map((say) => `${describeEdge(edge)}: ${say.key === 'ask' ? say.question : ''}`),
+    );
     // The date and time questions render nothing without choices; the machine leaves them at once.
     expect([...new Set(empty)].filter((e) => !/: (date|time)$/.test(e))).toEqual([]);
   });
 
   it('keeps nothing half-written once the conversation is idle again', () => {
-    const leftovers = edges.filter(({ to }) => to.machine.matches('idle') && (Object.keys(to.machine.context.draft).length > 0 || to.machine.context.editing || to.machine.context.asking !== null));
+    const leftovers = edges.filter(
+      ({ to }) =>
+        to.machine.matches('idle') && (Object.keys(to.machine.context.draft).length > 0 || to.machine.context.editing || to.machine.context.asking !== null),
+    );
     expect(leftovers.map(describeEdge).slice(0, 10)).toEqual([]);
   });
 
@@ -656,7 +709,17 @@ describe('the booking machine as a model', () => {
     // ...and replayed as the runner would, it books the slot typed.
     const conversation = replay(happy);
     const draft = conversation.snapshot.context.draft;
-    expect(draft).toEqual({ name: '港北 太郎', jobSeekerNumber: '12345-1234567', phone: '09012345678', phoneChanged: false, topic: '事務職の求人を探したい', attendant: 'none', attendantLanguage: undefined, date: '2026-12-03', time: '13:30' });
+    expect(draft).toEqual({
+      name: '港北 太郎',
+      jobSeekerNumber: '12345-1234567',
+      phone: '09012345678',
+      phoneChanged: false,
+      topic: '事務職の求人を探したい',
+      attendant: 'none',
+      attendantLanguage: undefined,
+      date: '2026-12-03',
+      time: '13:30',
+    });
     const booked = replay([...happy, outcomeEvent('created', draft)]);
     expect(booked.snapshot.matches('idle')).toBe(true);
     expect(booked.turns.at(-1)?.says).toEqual([{ key: 'bookingConfirmed', booking: { id: 'b-new', date: '2026-12-03', time: '13:30' } }]);

@@ -93,7 +93,9 @@ describe('a conversation stored between turns', () => {
     expect(snapshotFromStored(FLOW_VERSION, { ...stored, value: 'resume' })).toBeNull();
     expect(snapshotFromStored(FLOW_VERSION, { ...stored, value: { questions: 'phone' } })).toBeNull();
     expect(snapshotFromStored(FLOW_VERSION, { ...stored, context: null })).toBeNull();
-    expect(snapshotFromStored(FLOW_VERSION, { ...stored, historyValue: { 'booking.questions.resume': [{ id: 'booking.questions.gone' }] } } as typeof stored)).toBeNull();
+    expect(
+      snapshotFromStored(FLOW_VERSION, { ...stored, historyValue: { 'booking.questions.resume': [{ id: 'booking.questions.gone' }] } } as typeof stored),
+    ).toBeNull();
     expect(snapshotFromStored(FLOW_VERSION, { ...stored, historyValue: { 'booking.gone': [] } } as typeof stored)).toBeNull();
     expect(snapshotFromStored(FLOW_VERSION, { ...stored, historyValue: { 'booking.questions.resume': 'phone' } } as unknown as typeof stored)).toBeNull();
     expect(snapshotFromStored(4, { value: null, context: null })).toBeNull();

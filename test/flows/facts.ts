@@ -42,7 +42,8 @@ export const resumesAt = (snapshot: Snapshot): string[] => Object.values(snapsho
 
 /** The state node of a state named as `stateOf` names it. */
 export function stateNode(name: string): AnyStateNode {
-  const search = (node: AnyStateNode): AnyStateNode | undefined => (node.key === name && node !== bookingMachine.root ? node : Object.values(node.states).map(search).find(Boolean));
+  const search = (node: AnyStateNode): AnyStateNode | undefined =>
+    node.key === name && node !== bookingMachine.root ? node : Object.values(node.states).map(search).find(Boolean);
   const found = search(bookingMachine.root);
   if (!found) throw new Error(`no state named ${name}`);
   return found;
@@ -60,7 +61,18 @@ export const NEW_TERMS = { id: 2, version: '2027-01-01' } as const;
 export const TIMES = ['10:00', '10:30', '11:00', '13:30', '14:00', '14:30', '15:00', '15:30'] as const;
 
 /** Open weekdays from 12-02 on: ten dates, so the date question has a second page. */
-export const OPEN_DATES = ['2026-12-02', '2026-12-03', '2026-12-04', '2026-12-07', '2026-12-08', '2026-12-09', '2026-12-10', '2026-12-11', '2026-12-14', '2026-12-15'] as const;
+export const OPEN_DATES = [
+  '2026-12-02',
+  '2026-12-03',
+  '2026-12-04',
+  '2026-12-07',
+  '2026-12-08',
+  '2026-12-09',
+  '2026-12-10',
+  '2026-12-11',
+  '2026-12-14',
+  '2026-12-15',
+] as const;
 export const FIRST_DATE = OPEN_DATES[0];
 /** A date on the second page of the date question. */
 export const LATER_DATE = OPEN_DATES[9];
@@ -72,9 +84,22 @@ export const EXISTING_BOOKING: BookingSummary = { id: 'b-1', date: '2026-12-09',
 /** The facts of an ordinary moment: terms agreed, nothing blocking, ten bookable dates. */
 export function makeFacts(overrides: Partial<Facts> = {}): Facts {
   const unavailable: Facts['unavailable'] = {};
-  for (const date of ['2026-11-28', '2026-11-29', '2026-12-05', '2026-12-06', '2026-12-12', '2026-12-13', '2026-12-19', '2026-12-20', '2026-12-26', '2026-12-27']) unavailable[date] = 'closed';
+  for (const date of [
+    '2026-11-28',
+    '2026-11-29',
+    '2026-12-05',
+    '2026-12-06',
+    '2026-12-12',
+    '2026-12-13',
+    '2026-12-19',
+    '2026-12-20',
+    '2026-12-26',
+    '2026-12-27',
+  ])
+    unavailable[date] = 'closed';
   for (const date of ['2026-11-30', '2026-12-01']) unavailable[date] = 'deadline';
-  for (const date of ['2026-12-16', '2026-12-17', '2026-12-18', '2026-12-21', '2026-12-22', '2026-12-23', '2026-12-24', '2026-12-25', '2026-12-28']) unavailable[date] = 'full';
+  for (const date of ['2026-12-16', '2026-12-17', '2026-12-18', '2026-12-21', '2026-12-22', '2026-12-23', '2026-12-24', '2026-12-25', '2026-12-28'])
+    unavailable[date] = 'full';
   return {
     now: NOW,
     today: TODAY,
@@ -107,7 +132,9 @@ export const moments = {
   withCancellableBooking: makeFacts({ bookings: [{ ...EXISTING_BOOKING, cancellableInChat: true }] }),
   noAvailability: makeFacts({ availability: [] }),
   /** 10:00 of the first date was just taken by someone else. */
-  firstSlotTaken: makeFacts({ availability: OPEN_DATES.map((date) => ({ date, times: date === FIRST_DATE ? TIMES.filter((t) => t !== '10:00') : [...TIMES] })) }),
+  firstSlotTaken: makeFacts({
+    availability: OPEN_DATES.map((date) => ({ date, times: date === FIRST_DATE ? TIMES.filter((t) => t !== '10:00') : [...TIMES] })),
+  }),
   /** The first date filled up. */
   firstDateFull: makeFacts({
     availability: OPEN_DATES.filter((d) => d !== FIRST_DATE).map((date) => ({ date, times: [...TIMES] })),
@@ -197,9 +224,23 @@ export const office: PresentContext = {
   // summaries, so every card the model reaches is checked at LINE's size limits.
   termsCard: (version) =>
     version === TERMS.version
-      ? { version, label: '令和5年11月1日改定', cardSummary: '・利用料は無料です'.padEnd(800, '。'), changeSummary: null, effectiveDate: '2023-11-01', fullTextUrl: undefined }
+      ? {
+          version,
+          label: '令和5年11月1日改定',
+          cardSummary: '・利用料は無料です'.padEnd(800, '。'),
+          changeSummary: null,
+          effectiveDate: '2023-11-01',
+          fullTextUrl: undefined,
+        }
       : version === NEW_TERMS.version
-        ? { version, label: '令和9年1月1日改定', cardSummary: '・利用料は無料です'.padEnd(800, '。'), changeSummary: '・キャンセルの連絡方法を変更'.padEnd(600, '。'), effectiveDate: '2027-01-01', fullTextUrl: `https://line.example.jp/terms/${version}` }
+        ? {
+            version,
+            label: '令和9年1月1日改定',
+            cardSummary: '・利用料は無料です'.padEnd(800, '。'),
+            changeSummary: '・キャンセルの連絡方法を変更'.padEnd(600, '。'),
+            effectiveDate: '2027-01-01',
+            fullTextUrl: `https://line.example.jp/terms/${version}`,
+          }
         : undefined,
 };
 

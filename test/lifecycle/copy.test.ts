@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { cancelledText, formatConsultationTime, noShowText, refusalText, reminderText } from '../../src/lifecycle/copy.ts';
 
-const office = { officeName: 'ハローワーク港北（港北公共職業安定所）', officePhone: '045-474-1221', officePhoneHours: '平日 8:30〜17:15（土日祝・年末年始を除く）' };
+const office = {
+  officeName: 'ハローワーク港北（港北公共職業安定所）',
+  officePhone: '045-474-1221',
+  officePhoneHours: '平日 8:30〜17:15（土日祝・年末年始を除く）',
+};
 const slot = { date: '2026-12-02', startTime: '10:00', slotMinutes: 30 };
 
 describe('the lifecycle messages', () => {

@@ -142,4 +142,3 @@ export async function startLifecycleFixture(options: { env?: Record<string, stri
   };
   return fixture;
 }
-

@@ -51,12 +51,18 @@ describe('push leases', () => {
     // each one: without renewal it would take over the rows still waiting once 30 s had passed.
     const push = f.deps.messenger.push.bind(f.deps.messenger);
     let takenOver = 0;
-    const slow = { ...f.deps, messenger: { ...f.deps.messenger, push: async (...args: Parameters<typeof push>) => {
-      f.clock.advance(20_000);
-      const result = await push(...args);
-      takenOver += (await claimDuePushes(f.db.prisma, f.clock.now(), { limit: 50, leaseMs: 1 })).length;
-      return result;
-    } } };
+    const slow = {
+      ...f.deps,
+      messenger: {
+        ...f.deps.messenger,
+        push: async (...args: Parameters<typeof push>) => {
+          f.clock.advance(20_000);
+          const result = await push(...args);
+          takenOver += (await claimDuePushes(f.db.prisma, f.clock.now(), { limit: 50, leaseMs: 1 })).length;
+          return result;
+        },
+      },
+    };
     // One at a time: each push moves the clock by 20 s, which only fits a sequential pass (rows
     // in flight at once would see each other's 20 s; concurrent renewal is tested in outbox-concurrency.test.ts).
     const summary = await runSchedulerOnce(slow, { ...defaultOutboxOptions, concurrency: 1 });
@@ -69,10 +75,16 @@ describe('push leases', () => {
     const users = await dueReminders(6);
     const control: PassControl = { stopping: false };
     const push = f.deps.messenger.push.bind(f.deps.messenger);
-    const stoppingAfterFirst = { ...f.deps, messenger: { ...f.deps.messenger, push: async (...args: Parameters<typeof push>) => {
-      control.stopping = true; // SIGTERM arrives during the first delivery
-      return push(...args);
-    } } };
+    const stoppingAfterFirst = {
+      ...f.deps,
+      messenger: {
+        ...f.deps.messenger,
+        push: async (...args: Parameters<typeof push>) => {
+          control.stopping = true; // SIGTERM arrives during the first delivery
+          return push(...args);
+        },
+      },
+    };
     // One at a time, so exactly one delivery is in flight when the stop comes.
     const first = await runSchedulerOnce(stoppingAfterFirst, { ...defaultOutboxOptions, concurrency: 1 }, control);
     expect(first).toMatchObject({ claimed: 6, sent: 1 });

@@ -95,15 +95,22 @@ describe('cancellation by staff', () => {
 });
 
 describe('cancellation in the chat (option)', () => {
-  it('cancels the user\'s own booking until the cutoff, silently (the dialogue replies), and refuses after it', async () => {
+  it("cancels the user's own booking until the cutoff, silently (the dialogue replies), and refuses after it", async () => {
     const user = await f.addUser('chat-cancel');
     const other = await f.addUser('someone-else');
     const early = await f.addBooking(user, '2026-12-01', '10:00');
     const late = await f.addBooking(user, '2026-12-02', '10:00');
-    await expect(f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: other }, f.clock.now(), 24))).rejects.toBeInstanceOf(BookingNotFoundError);
-    expect(await f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: user }, f.clock.now(), 24))).toMatchObject({ status: 'cancelled', changed: true });
+    await expect(f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: other }, f.clock.now(), 24))).rejects.toBeInstanceOf(
+      BookingNotFoundError,
+    );
+    expect(await f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: early, userId: user }, f.clock.now(), 24))).toMatchObject({
+      status: 'cancelled',
+      changed: true,
+    });
     f.clock.set('2026-12-01T10:00:01+09:00');
-    const refusal = await f.db.prisma.$transaction((tx) => cancelBookingInChat(tx, { bookingId: late, userId: user }, f.clock.now(), 24)).catch((e: unknown) => e);
+    const refusal = await f.db.prisma
+      .$transaction((tx) => cancelBookingInChat(tx, { bookingId: late, userId: user }, f.clock.now(), 24))
+      .catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ChatCancellationClosedError);
     expect((refusal as ChatCancellationClosedError).closedAt.toISOString()).toBe(new Date('2026-12-01T10:00:00+09:00').toISOString());
     expect((await f.db.prisma.booking.findUniqueOrThrow({ where: { id: early } })).cancelledBy).toBe('user-chat');
@@ -171,7 +178,7 @@ describe('no-shows', () => {
     expect(await userStanding(f.db.prisma, user)).toMatchObject({ noShowCount: 3, noShowsSinceLift: 1, refused: false });
   });
 
-  it('refuse at once when the threshold is lowered below a user\'s count', async () => {
+  it("refuse at once when the threshold is lowered below a user's count", async () => {
     const user = await f.addUser('lowered');
     const bookingId = await bookAndReach(user, '2026-12-01', 20);
     await recordNoShow(f.db.prisma, bookingId, f.clock.now(), f.calendar, 3);
@@ -179,7 +186,7 @@ describe('no-shows', () => {
     expect(await bookingBlockFor(f.db.prisma, user, 1)).toEqual({ reason: 'refused' });
   });
 
-  it('are not a user\'s business when nobody is known: an unknown user may book', async () => {
+  it("are not a user's business when nobody is known: an unknown user may book", async () => {
     expect(await bookingBlockFor(f.db.prisma, 'U00000000000000000000000000000000', threshold)).toBeNull();
     await expect(userStanding(f.db.prisma, 'U00000000000000000000000000000000')).rejects.toBeInstanceOf(UserNotFoundError);
     await expect(liftRefusal(f.db.prisma, 'U00000000000000000000000000000000', f.clock.now())).rejects.toBeInstanceOf(UserNotFoundError);
@@ -193,7 +200,9 @@ describe('attendance and "contacted us"', () => {
     await expect(recordAttendance(f.db.prisma, bookingId, f.clock.now())).rejects.toBeInstanceOf(AttendanceTooEarlyError);
     f.clock.advance(60_000);
     expect(await recordAttendance(f.db.prisma, bookingId, f.clock.now())).toMatchObject({ status: 'attended', changed: true });
-    await expect(recordNoShow(f.db.prisma, bookingId, new Date(f.clock.now().getTime() + 3_600_000), f.calendar, threshold)).rejects.toBeInstanceOf(BookingStateError);
+    await expect(recordNoShow(f.db.prisma, bookingId, new Date(f.clock.now().getTime() + 3_600_000), f.calendar, threshold)).rejects.toBeInstanceOf(
+      BookingStateError,
+    );
   });
 
   it('records a late but announced user as contacted: not a no-show, the reminder still goes out, attendance may follow', async () => {
@@ -217,7 +226,10 @@ describe('the meeting URL', () => {
     for (const bad of ['http://teleoffice.example/room', 'javascript:alert(1)', 'not a url', '', `https://x.example/${'a'.repeat(1000)}`]) {
       await expect(setMeetingUrl(f.db.prisma, bookingId, bad, f.clock.now())).rejects.toBeInstanceOf(InvalidMeetingUrlError);
     }
-    expect(await setMeetingUrl(f.db.prisma, bookingId, ' https://teleoffice.example/room/9 ', f.clock.now())).toMatchObject({ meetingUrl: 'https://teleoffice.example/room/9', reminderReleased: false });
+    expect(await setMeetingUrl(f.db.prisma, bookingId, ' https://teleoffice.example/room/9 ', f.clock.now())).toMatchObject({
+      meetingUrl: 'https://teleoffice.example/room/9',
+      reminderReleased: false,
+    });
     expect(await setMeetingUrl(f.db.prisma, bookingId, null, f.clock.now())).toMatchObject({ meetingUrl: null });
     await expect(setMeetingUrl(f.db.prisma, 'nope', 'https://teleoffice.example/room/9', f.clock.now())).rejects.toBeInstanceOf(BookingNotFoundError);
   });
@@ -227,6 +239,9 @@ describe('the meeting URL', () => {
     const bookingId = await f.addBooking(user, '2026-12-01', '10:00');
     f.clock.set('2026-11-30T10:00:00+09:00');
     await runSchedulerOnce(f.deps);
-    expect(await setMeetingUrl(f.db.prisma, bookingId, 'https://teleoffice.example/room/new', f.clock.now())).toMatchObject({ reminderAlreadySent: true, reminderReleased: false });
+    expect(await setMeetingUrl(f.db.prisma, bookingId, 'https://teleoffice.example/room/new', f.clock.now())).toMatchObject({
+      reminderAlreadySent: true,
+      reminderReleased: false,
+    });
   });
 });

@@ -143,7 +143,16 @@ describe('concurrent delivery', () => {
     for (let i = 1; i <= 4; i++) {
       const at = new Date(now - 10 + i);
       await f.db.prisma.push.create({
-        data: { kind: 'reply', userId: user, dueAt: at, nextAttemptAt: at, status: 'pending', retryKey: randomUUID(), createdAt: at, data: { sealed: JSON.stringify([{ type: 'text', text: `reply ${i}` }]) } },
+        data: {
+          kind: 'reply',
+          userId: user,
+          dueAt: at,
+          nextAttemptAt: at,
+          status: 'pending',
+          retryKey: randomUUID(),
+          createdAt: at,
+          data: { sealed: JSON.stringify([{ type: 'text', text: `reply ${i}` }]) },
+        },
       });
     }
     const deps: SchedulerDeps = { ...f.deps, sealer: { seal: (json) => json, open: (sealed) => sealed } };

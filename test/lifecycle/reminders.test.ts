@@ -111,7 +111,18 @@ describe('the day-before reminder', () => {
     const calendar = await loadOfficeCalendar(f.db.prisma, f.config, f.clock.now());
     const user = await f.addUser('closed-day');
     const booking = await f.db.prisma.booking.create({
-      data: { userId: user, date: '2026-12-01', startTime: '09:00', startsAt: tokyoInstant('2026-12-01', '09:00'), nameEnc: 'x', jobSeekerNumberEnc: 'x', phoneEnc: 'x', topicEnc: 'x', termsVersionId: f.termsVersionId, createdAt: f.clock.now() },
+      data: {
+        userId: user,
+        date: '2026-12-01',
+        startTime: '09:00',
+        startsAt: tokyoInstant('2026-12-01', '09:00'),
+        nameEnc: 'x',
+        jobSeekerNumberEnc: 'x',
+        phoneEnc: 'x',
+        topicEnc: 'x',
+        termsVersionId: f.termsVersionId,
+        createdAt: f.clock.now(),
+      },
     });
     const { dueAt } = await scheduleReminder(f.db.prisma, booking, calendar, f.clock.now());
     expect(dueAt.toISOString()).toBe(tokyoInstant('2026-11-27', '10:00').toISOString());
@@ -364,7 +375,14 @@ describe('the day-before reminder', () => {
   it('leaves outbox rows of kinds it does not render to their own sender', async () => {
     const user = await f.addUser('other-kind');
     await f.db.prisma.push.create({
-      data: { kind: 'terms-change', userId: user, dueAt: f.clock.now(), nextAttemptAt: f.clock.now(), retryKey: '3f0c1a52-8a4e-4c57-9a55-0b7c0a1d2e3f', data: { termsVersionId: f.termsVersionId } },
+      data: {
+        kind: 'terms-change',
+        userId: user,
+        dueAt: f.clock.now(),
+        nextAttemptAt: f.clock.now(),
+        retryKey: '3f0c1a52-8a4e-4c57-9a55-0b7c0a1d2e3f',
+        data: { termsVersionId: f.termsVersionId },
+      },
     });
     expect(await runSchedulerOnce(f.deps)).toMatchObject({ claimed: 0 });
     expect((await f.db.prisma.push.findFirstOrThrow({ where: { kind: 'terms-change' } })).status).toBe('pending');

@@ -57,7 +57,12 @@ describe('the retention pass', () => {
     const user = await f.addUser('retention-1');
     // now = 2026-11-16 09:00 JST; 90 days before = 2026-08-18 09:00 JST.
     const old = await bookingOn(user, '2026-08-17', '10:00', { status: 'attended', outcomeRecordedAt: new Date('2026-08-17T02:00:00Z') });
-    const cancelledOld = await bookingOn(user, '2026-08-10', '14:00', { status: 'cancelled', cancelledBy: 'staff', cancelReason: '本人から電話（山田さん）', cancelledAt: new Date('2026-08-01T00:00:00Z') });
+    const cancelledOld = await bookingOn(user, '2026-08-10', '14:00', {
+      status: 'cancelled',
+      cancelledBy: 'staff',
+      cancelReason: '本人から電話（山田さん）',
+      cancelledAt: new Date('2026-08-01T00:00:00Z'),
+    });
     const recent = await bookingOn(user, '2026-08-19', '10:00', { status: 'no_show' });
     const upcoming = await bookingOn(user, '2026-11-25', '10:00');
 
@@ -94,7 +99,10 @@ describe('the retention pass', () => {
     const user = await f.addUser('retention-batches');
     for (let i = 0; i < 7; i += 1) await bookingOn(user, `2026-10-0${i + 1}`, '09:00');
     expect(await runRetentionPass(f.db.prisma, { now: f.clock.now(), retentionDays: 90 })).toEqual({ bookingsErased: 0, conversationsDeleted: 0 });
-    expect(await runRetentionPass(f.db.prisma, { now: f.clock.now(), retentionDays: 30, batchSize: 3 })).toEqual({ bookingsErased: 7, conversationsDeleted: 0 });
+    expect(await runRetentionPass(f.db.prisma, { now: f.clock.now(), retentionDays: 30, batchSize: 3 })).toEqual({
+      bookingsErased: 7,
+      conversationsDeleted: 0,
+    });
     expect(await f.db.prisma.booking.count({ where: { userId: user, nameEnc: { not: null } } })).toBe(0);
   });
 
@@ -103,7 +111,9 @@ describe('the retention pass', () => {
     const users = await Promise.all(['conv-old', 'conv-recent', 'conv-active'].map((seed) => f.addUser(seed)));
     const expiries = [now - (idleConversationRetentionDays + 1) * dayMs, now - (idleConversationRetentionDays - 1) * dayMs, now + 10 * 60_000];
     for (const [i, userId] of users.entries()) {
-      await f.db.prisma.conversation.create({ data: { userId, flowVersion: 1, snapshot: { sealed: 'v1.00000000.x.y.z' }, expiresAt: new Date(expiries[i] ?? now), version: 1 } });
+      await f.db.prisma.conversation.create({
+        data: { userId, flowVersion: 1, snapshot: { sealed: 'v1.00000000.x.y.z' }, expiresAt: new Date(expiries[i] ?? now), version: 1 },
+      });
     }
     expect(await runRetentionPass(f.db.prisma, { now: f.clock.now(), retentionDays: 90 })).toEqual({ bookingsErased: 0, conversationsDeleted: 1 });
     expect((await f.db.prisma.conversation.findMany({ select: { userId: true } })).map((c) => c.userId).sort()).toEqual([users[1], users[2]].sort());
@@ -113,7 +123,9 @@ describe('the retention pass', () => {
     const user = await f.addUser('retention-readers');
     const old = await bookingOn(user, '2026-07-01', '10:00', { status: 'cancelled', cancelledBy: 'staff' });
     // A notice that was never delivered (LINE down for months) still references the booking.
-    await f.db.prisma.push.create({ data: { kind: 'cancelled', userId: user, bookingId: old, dueAt: f.clock.now(), nextAttemptAt: f.clock.now(), retryKey: crypto.randomUUID() } });
+    await f.db.prisma.push.create({
+      data: { kind: 'cancelled', userId: user, bookingId: old, dueAt: f.clock.now(), nextAttemptAt: f.clock.now(), retryKey: crypto.randomUUID() },
+    });
     await runRetentionPass(f.db.prisma, { now: f.clock.now(), retentionDays: 90 });
     const summary = await runSchedulerOnce(f.deps);
     expect(summary.claimed).toBeGreaterThan(0);
@@ -124,7 +136,10 @@ describe('the retention pass', () => {
   it('runs as a periodic job on the application clock and stops cleanly', async () => {
     const user = await f.addUser('retention-job');
     const id = await bookingOn(user, '2026-06-01', '10:00', { status: 'attended' });
-    const job = startRetentionJob({ prisma: f.db.prisma, clock: f.clock, logger: f.deps.logger, config: { PERSONAL_DATA_RETENTION_DAYS: 90 } }, { intervalMs: 60_000 });
+    const job = startRetentionJob(
+      { prisma: f.db.prisma, clock: f.clock, logger: f.deps.logger, config: { PERSONAL_DATA_RETENTION_DAYS: 90 } },
+      { intervalMs: 60_000 },
+    );
     await job.stop();
     expect(await f.db.prisma.booking.findUniqueOrThrow({ where: { id } })).toMatchObject({ personalDataErasedAt: f.clock.now(), nameEnc: null });
     expect(f.logs.some((l) => l.includes('"msg":"retention pass"') && l.includes('"bookingsErased":1'))).toBe(true);
@@ -164,7 +179,9 @@ describe("a user's request to erase their data", () => {
     await f.db.prisma.booking.update({ where: { id: contactedToday }, data: { status: 'contacted' } });
     const upcoming = await f.addBooking(user, '2026-12-03', '14:00');
     const othersPast = await f.addBooking(other, '2026-10-01', '10:30');
-    await f.db.prisma.conversation.create({ data: { userId: user, flowVersion: 1, snapshot: { sealed: 'v1.00000000.x.y.z' }, expiresAt: f.clock.now(), version: 3 } });
+    await f.db.prisma.conversation.create({
+      data: { userId: user, flowVersion: 1, snapshot: { sealed: 'v1.00000000.x.y.z' }, expiresAt: f.clock.now(), version: 3 },
+    });
 
     await recordErasureRequest(f.db.prisma, user, f.clock.now());
     const firstAsked = f.clock.now();
@@ -176,7 +193,13 @@ describe("a user's request to erase their data", () => {
     const result = await eraseUserPersonalData(f.db.prisma, { userId: user, now: f.clock.now() });
     expect(result).toEqual({ bookingsErased: 3 });
     for (const id of [past, cancelledFuture, noShowToday]) {
-      expect(await f.db.prisma.booking.findUniqueOrThrow({ where: { id } })).toMatchObject({ nameEnc: null, jobSeekerNumberEnc: null, phoneEnc: null, topicEnc: null, personalDataErasedAt: f.clock.now() });
+      expect(await f.db.prisma.booking.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        nameEnc: null,
+        jobSeekerNumberEnc: null,
+        phoneEnc: null,
+        topicEnc: null,
+        personalDataErasedAt: f.clock.now(),
+      });
     }
     for (const id of [contactedToday, upcoming, othersPast]) {
       expect(await f.db.prisma.booking.findUniqueOrThrow({ where: { id } })).toMatchObject({ nameEnc: 'enc:name', personalDataErasedAt: null });

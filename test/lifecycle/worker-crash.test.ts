@@ -100,7 +100,18 @@ describe('a worker killed after LINE accepted the push and before recording it',
       const now = new Date('2026-11-25T12:00:00+09:00');
       await setup.prisma.lineUser.create({ data: { id: user, followedAt: now } });
       const booking = await setup.prisma.booking.create({
-        data: { userId: user, date: '2026-12-01', startTime: '10:00', startsAt: tokyoInstant('2026-12-01', '10:00'), nameEnc: 'x', jobSeekerNumberEnc: 'x', phoneEnc: 'x', topicEnc: 'x', termsVersionId: terms.id, createdAt: now },
+        data: {
+          userId: user,
+          date: '2026-12-01',
+          startTime: '10:00',
+          startsAt: tokyoInstant('2026-12-01', '10:00'),
+          nameEnc: 'x',
+          jobSeekerNumberEnc: 'x',
+          phoneEnc: 'x',
+          topicEnc: 'x',
+          termsVersionId: terms.id,
+          createdAt: now,
+        },
       });
       bookingId = booking.id;
       await scheduleReminder(setup.prisma, booking, officeCalendarOf(loadConfig(baseEnv)), now);

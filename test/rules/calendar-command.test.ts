@@ -31,7 +31,16 @@ describe('calendar command', () => {
       { date: '2026-11-29', open: false, closedReason: 'weekend', holidayName: null, deadline: null, bookable: false, reminderDay: null, slots: [] },
       { date: '2026-11-30', open: true, closedReason: null, holidayName: null, deadline: '2026-11-26', bookable: false, reminderDay: '2026-11-27', slots: [] },
       { date: '2026-12-01', open: true, closedReason: null, holidayName: null, deadline: '2026-11-27', bookable: false, reminderDay: '2026-11-30', slots: [] },
-      { date: '2026-12-02', open: true, closedReason: null, holidayName: null, deadline: '2026-11-30', bookable: true, reminderDay: '2026-12-01', slots: allDaySlots },
+      {
+        date: '2026-12-02',
+        open: true,
+        closedReason: null,
+        holidayName: null,
+        deadline: '2026-11-30',
+        bookable: true,
+        reminderDay: '2026-12-01',
+        slots: allDaySlots,
+      },
     ]);
   });
 

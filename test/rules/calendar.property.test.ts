@@ -52,7 +52,9 @@ const scenarios = fc
     reminderMinutes: fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
     closedOffsets: fc.array(fc.integer({ min: -15, max: 65 }), { maxLength: 10 }),
     openOffsets: fc.array(fc.integer({ min: -15, max: 65 }), { maxLength: 10 }),
-    bookings: fc.array(fc.record({ dayOffset: fc.integer({ min: 0, max: 60 }), slotIndex: fc.nat(), count: fc.integer({ min: 1, max: 3 }) }), { maxLength: 30 }),
+    bookings: fc.array(fc.record({ dayOffset: fc.integer({ min: 0, max: 60 }), slotIndex: fc.nat(), count: fc.integer({ min: 1, max: 3 }) }), {
+      maxLength: 30,
+    }),
   })
   .map((s) => {
     const today = tokyoDateOf(s.now);
@@ -161,4 +163,3 @@ describe('booking rules for any instant and any office', () => {
     );
   });
 });
-

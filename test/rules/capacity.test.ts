@@ -70,7 +70,13 @@ describe('places per slot on a date', () => {
   });
 
   it('combines a date capacity with a blocked time: the block counts from the date capacity', () => {
-    const office = officeWith({ capacityByDate: { [WED]: 3 }, blockedTimes: [{ date: WED, from: '09:00', until: '12:00', seats: 1 }, { date: WED, from: '16:00', until: '17:00', seats: null }] });
+    const office = officeWith({
+      capacityByDate: { [WED]: 3 },
+      blockedTimes: [
+        { date: WED, from: '09:00', until: '12:00', seats: 1 },
+        { date: WED, from: '16:00', until: '17:00', seats: null },
+      ],
+    });
     expect(capacityAt(WED, '09:00', office)).toBe(2);
     expect(capacityAt(WED, '13:00', office)).toBe(3);
     expect(capacityAt(WED, '16:30', office)).toBe(0);
@@ -96,14 +102,24 @@ const scenarios = fc
     capacityPerSlot: fc.integer({ min: 1, max: 3 }),
     capacities: fc.array(fc.record({ offset: fc.integer({ min: -5, max: 35 }), capacity: fc.integer({ min: 0, max: 4 }) }), { maxLength: 8 }),
     blocks: fc.array(
-      fc.record({ offset: fc.integer({ min: -5, max: 35 }), from: fc.integer({ min: 8 * 60, max: 17 * 60 }), length: fc.integer({ min: 1, max: 240 }), seats: fc.option(fc.integer({ min: 1, max: 3 })) }),
+      fc.record({
+        offset: fc.integer({ min: -5, max: 35 }),
+        from: fc.integer({ min: 8 * 60, max: 17 * 60 }),
+        length: fc.integer({ min: 1, max: 240 }),
+        seats: fc.option(fc.integer({ min: 1, max: 3 })),
+      }),
       { maxLength: 8 },
     ),
     bookings: fc.array(fc.record({ offset: fc.integer({ min: 0, max: 31 }), slot: fc.nat(), count: fc.integer({ min: 1, max: 3 }) }), { maxLength: 30 }),
   })
   .map((s) => {
     const today = tokyoDateOf(s.now);
-    const blockedTimes: BlockedTime[] = s.blocks.map((b) => ({ date: addDays(today, b.offset), from: timeAt(b.from), until: timeAt(Math.min(b.from + b.length, MINUTES_PER_DAY - 1)), seats: b.seats }));
+    const blockedTimes: BlockedTime[] = s.blocks.map((b) => ({
+      date: addDays(today, b.offset),
+      from: timeAt(b.from),
+      until: timeAt(Math.min(b.from + b.length, MINUTES_PER_DAY - 1)),
+      seats: b.seats,
+    }));
     const config = officeWith({
       capacityPerSlot: s.capacityPerSlot,
       capacityByDate: Object.fromEntries(s.capacities.map((c) => [addDays(today, c.offset), c.capacity])),

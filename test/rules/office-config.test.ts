@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  OfficeCalendarConfigError,
-  defaultOfficeCalendarConfig,
-  parseSlotStarts,
-  validateOfficeCalendarConfig,
-} from '../../src/rules/index.ts';
+import { OfficeCalendarConfigError, defaultOfficeCalendarConfig, parseSlotStarts, validateOfficeCalendarConfig } from '../../src/rules/index.ts';
 import type { OfficeCalendarConfig } from '../../src/rules/index.ts';
 
 function validate(changes: Partial<OfficeCalendarConfig>): OfficeCalendarConfig {

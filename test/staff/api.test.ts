@@ -91,7 +91,10 @@ describe('the staff API', () => {
       request(app).put(`/staff/api/bookings/${bookingId}/meeting-url`).set('authorization', auth).send({ url: 'https://x.example/a b' }),
       request(app).put(`/staff/api/bookings/${bookingId}/meeting-url`).set('authorization', auth).send({ url: 'https://x.example/a\u0000b' }),
       request(app).put(`/staff/api/bookings/${bookingId}/meeting-url`).set('authorization', auth).send({ url: 'https://x.example/a\tb' }),
-      request(app).put(`/staff/api/bookings/${bookingId}/meeting-url`).set('authorization', auth).send({ url: `https://x.example/${'a'.repeat(1000)}` }),
+      request(app)
+        .put(`/staff/api/bookings/${bookingId}/meeting-url`)
+        .set('authorization', auth)
+        .send({ url: `https://x.example/${'a'.repeat(1000)}` }),
       request(app).post(`/staff/api/bookings/${bookingId}/cancel`).set('authorization', auth).send({ reason: 'x', by: 'nobody' }),
       request(app).put(`/staff/api/bookings/${bookingId}/meeting-url`).set('authorization', auth).send({ link: 'https://x.example/' }),
       request(app).post(`/staff/api/bookings/${bookingId}/no-show`).set('authorization', auth).send([1, 2]),
@@ -103,7 +106,10 @@ describe('the staff API', () => {
       expect(typeof message).toBe('string');
       expect(String(message).length).toBeLessThan(120);
     }
-    const big = await request(app).post(`/staff/api/bookings/${bookingId}/cancel`).set('authorization', auth).send({ reason: 'x'.repeat(20_000) });
+    const big = await request(app)
+      .post(`/staff/api/bookings/${bookingId}/cancel`)
+      .set('authorization', auth)
+      .send({ reason: 'x'.repeat(20_000) });
     expect(big.status).toBe(413);
     expect((await f.db.prisma.booking.findUniqueOrThrow({ where: { id: bookingId } })).status).toBe('confirmed');
   });
@@ -113,7 +119,9 @@ describe('the staff API', () => {
       request(app).get('/staff/api/bookings/%00').set('authorization', auth),
       request(app).post('/staff/api/bookings/%00/cancel').set('authorization', auth).send({ reason: 'x' }),
       request(app).get('/staff/api/bookings/00000000-0000-4000-8000-000000000000').set('authorization', auth),
-      request(app).get(`/staff/api/bookings/${'9'.repeat(3000)}`).set('authorization', auth),
+      request(app)
+        .get(`/staff/api/bookings/${'9'.repeat(3000)}`)
+        .set('authorization', auth),
       request(app).get('/staff/api/users/U%00').set('authorization', auth),
       request(app).get('/staff/api/users/Uffffffffffffffffffffffffffffffff').set('authorization', auth),
       request(app).post('/staff/api/bookings/nope/cancel').set('authorization', auth).send({ reason: 'x' }),

@@ -54,7 +54,12 @@ describe('the route table', () => {
     expect(api().length).toBeGreaterThan(5);
     for (const route of routes) expect(route.access === 'public' || ['staff', 'admin'].includes(route.access.role)).toBe(true);
     // Only the sign-in form is public.
-    expect(routes.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /staff/login', 'POST /staff/login']);
+    expect(
+      routes
+        .filter((r) => r.access === 'public')
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['GET /staff/login', 'POST /staff/login']);
   });
 });
 
@@ -94,7 +99,10 @@ describe('signed in', () => {
     let checked = 0;
     for (const route of pages().filter((r) => r.access !== 'public' && r.path !== '/staff/logout')) {
       const role = route.access === 'public' ? 'staff' : route.access.role;
-      for (const [who, session] of [['staff', clerk], ['admin', admin]] as const) {
+      for (const [who, session] of [
+        ['staff', clerk],
+        ['admin', admin],
+      ] as const) {
         const before = await auditCount();
         const res = await send(session.agent, route, { _csrf: session.csrf });
         const label = `${who} ${route.method} ${route.path} → ${res.status}`;

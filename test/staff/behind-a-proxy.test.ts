@@ -26,7 +26,11 @@ async function harness(env: Record<string, string>) {
 async function tryLogin(h: Harness, forwardedFor: string, login: string, password: string) {
   const agent = request.agent(h.service.app);
   const form = await agent.get('/staff/login').set('x-forwarded-for', forwardedFor);
-  return agent.post('/staff/login').set('x-forwarded-for', forwardedFor).type('form').send({ _csrf: csrfFrom(form.text), login, password, next: '/staff/bookings' });
+  return agent
+    .post('/staff/login')
+    .set('x-forwarded-for', forwardedFor)
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), login, password, next: '/staff/bookings' });
 }
 
 describe('sign-in limits per address', () => {
@@ -53,7 +57,12 @@ describe('TRUST_PROXY', () => {
   it('takes hops, addresses, CIDR ranges and the named ranges', () => {
     expect(loadConfig(base).TRUST_PROXY).toBe(false);
     expect(loadConfig({ ...base, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
-    expect(loadConfig({ ...base, TRUST_PROXY: ' loopback, 10.0.0.0/8 ,fd00::/8,192.0.2.1' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+    expect(loadConfig({ ...base, TRUST_PROXY: ' loopback, 10.0.0.0/8 ,fd00::/8,192.0.2.1' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.1',
+    ]);
   });
 
   it.each(['true', '0', '11', 'everyone', '10.0.0.0/33', '10.0.0/8', 'loopback,', '1.2.3.4/8/8'])('refuses %j with a sentence naming it', (value) => {

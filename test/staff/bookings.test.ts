@@ -27,7 +27,6 @@ beforeEach(async () => {
   clerk = await signedInAgent(h.service.app, 'clerk1');
 });
 
-
 async function book(seed: string, date: string, time: string, extra: Partial<Parameters<typeof addBookingFor>[1]> = {}) {
   const userId = lineUserId(seed);
   const id = await addBookingFor(h.service, { userId, date, time, name: NAME, jobSeekerNumber: NUMBER, phone: PHONE, topic: TOPIC, ...extra }, h.clock.now());
@@ -35,7 +34,10 @@ async function book(seed: string, date: string, time: string, extra: Partial<Par
 }
 
 async function post(path: string, form: Record<string, string> = {}) {
-  return clerk.agent.post(path).type('form').send({ _csrf: clerk.csrf, ...form });
+  return clerk.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: clerk.csrf, ...form });
 }
 
 /** The flash message the next page shows. */
@@ -65,7 +67,18 @@ describe('予約一覧', () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const page = res.text;
-    for (const text of [NAME, NUMBER, PHONE, TOPIC, 'Gurung Sita', '通訳（ネパール語）', 'https://teleoffice.example/r/a', '予約済み', '電話番号の変更あり', '2026年12月1日(火)（今日）']) {
+    for (const text of [
+      NAME,
+      NUMBER,
+      PHONE,
+      TOPIC,
+      'Gurung Sita',
+      '通訳（ネパール語）',
+      'https://teleoffice.example/r/a',
+      '予約済み',
+      '電話番号の変更あり',
+      '2026年12月1日(火)（今日）',
+    ]) {
       expect(page).toContain(text);
     }
     expect(page.indexOf(`/staff/bookings/${b.id}`)).toBeLessThan(page.indexOf(`/staff/bookings/${a.id}`)); // 10:00 before 13:00
@@ -104,11 +117,14 @@ describe('予約一覧', () => {
     expect(print.status).toBe(200);
     expect(print.text).toContain('印刷 太郎');
     expect(print.text).toContain('2026年12月4日(金)');
-    const csv = await clerk.agent.get('/staff/bookings/csv?date=2026-12-04').buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
-    });
+    const csv = await clerk.agent
+      .get('/staff/bookings/csv?date=2026-12-04')
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks).toString('utf8')));
+      });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="bookings-2026-12-04.csv"');
     const body = csv.body as string;
@@ -129,11 +145,20 @@ describe('予約詳細', () => {
     const res = await clerk.agent.get(`/staff/bookings/${id}`);
     expect(res.status).toBe(200);
     for (const text of [NAME, NUMBER, PHONE, TOPIC, '2026年12月2日(水) 14:00']) expect(res.text).toContain(text);
-    expect((await prisma().staffAuditLog.findMany({ where: { targetId: id } })).map((e) => [e.action, e.staffLogin, e.via])).toEqual([['booking.view', 'clerk1', 'console']]);
+    expect((await prisma().staffAuditLog.findMany({ where: { targetId: id } })).map((e) => [e.action, e.staffLogin, e.via])).toEqual([
+      ['booking.view', 'clerk1', 'console'],
+    ]);
   });
 
   it('answers a malformed or unknown booking id with the Japanese 404 page, never a 500', async () => {
-    for (const path of ['/staff/bookings/%00', '/staff/bookings/not-a-uuid', '/staff/bookings/%E0%A4%A', '/staff/bookings/..%2F..%2Fetc', `/staff/bookings/${'a'.repeat(5000)}`, '/staff/bookings/00000000-0000-4000-8000-000000000000']) {
+    for (const path of [
+      '/staff/bookings/%00',
+      '/staff/bookings/not-a-uuid',
+      '/staff/bookings/%E0%A4%A',
+      '/staff/bookings/..%2F..%2Fetc',
+      `/staff/bookings/${'a'.repeat(5000)}`,
+      '/staff/bookings/00000000-0000-4000-8000-000000000000',
+    ]) {
       const res = await clerk.agent.get(path);
       expect([400, 404], path).toContain(res.status);
       expect(res.text).toMatch(/見つかりません|正しくないリクエスト/);
@@ -148,7 +173,15 @@ describe('予約詳細', () => {
     expect(kind).toBe('success');
     expect(message).toContain('保存しました');
     expect((await prisma().booking.findUniqueOrThrow({ where: { id } })).meetingUrl).toBe('https://teleoffice.example/r/15');
-    for (const bad of ['http://teleoffice.example/r', 'https://tele office.example/r', 'https://teleoffice.example/r\u0007x', 'https://teleoffice.example/r\nx', 'javascript:alert(1)', `https://teleoffice.example/${'a'.repeat(1000)}`, 'https://teleoffice.example/\u200Bx']) {
+    for (const bad of [
+      'http://teleoffice.example/r',
+      'https://tele office.example/r',
+      'https://teleoffice.example/r\u0007x',
+      'https://teleoffice.example/r\nx',
+      'javascript:alert(1)',
+      `https://teleoffice.example/${'a'.repeat(1000)}`,
+      'https://teleoffice.example/\u200Bx',
+    ]) {
       const [badKind, badMessage] = await flashAfter(await post(`/staff/bookings/${id}/meeting-url`, { url: bad }));
       expect(badKind, bad).toBe('error');
       expect(badMessage).toContain('https://');
@@ -230,7 +263,13 @@ describe('予約詳細', () => {
     expect(kind).toBe('success');
     expect(message).toContain('2026年12月8日(火) 13:30');
     const moved = await prisma().booking.findUniqueOrThrow({ where: { id: moving.id }, include: { seat: true, pushes: true } });
-    expect([moved.date, moved.startTime, moved.status, moved.seat?.date, moved.seat?.startTime]).toEqual(['2026-12-08', '13:30', 'confirmed', '2026-12-08', '13:30']);
+    expect([moved.date, moved.startTime, moved.status, moved.seat?.date, moved.seat?.startTime]).toEqual([
+      '2026-12-08',
+      '13:30',
+      'confirmed',
+      '2026-12-08',
+      '13:30',
+    ]);
     const reminder = moved.pushes.find((p) => p.kind === 'day-before-reminder');
     expect(reminder?.dueAt.toISOString()).toBe(new Date('2026-12-07T10:00:00+09:00').toISOString());
     expect(await prisma().slotSeat.count({ where: { date: '2026-12-03', startTime: '10:00' } })).toBe(0);

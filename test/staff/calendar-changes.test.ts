@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { book, toDateQuestion } from '../e2e/booking-steps.ts';
-import { applyCalendarChange, bookingsNotFitting, calendarAfter, calendarEntriesFrom, CalendarChangeError, checkCalendarChange, loadOfficeCalendar } from '../../src/office-days.ts';
+import {
+  applyCalendarChange,
+  bookingsNotFitting,
+  calendarAfter,
+  calendarEntriesFrom,
+  CalendarChangeError,
+  checkCalendarChange,
+  loadOfficeCalendar,
+} from '../../src/office-days.ts';
 import { capacityAt, slotsOn } from '../../src/rules/index.ts';
 import { rescheduleBooking } from '../../src/lifecycle/operations.ts';
 
@@ -78,7 +86,10 @@ describe('calendar changes', () => {
       office: { officeName: h.config.OFFICE_NAME, officePhone: h.config.OFFICE_PHONE, officePhoneHours: h.config.OFFICE_PHONE_HOURS },
     });
     expect(moved).toMatchObject({ changed: true, to: { date: '2026-12-11', time: '11:00' } });
-    expect(await prisma().slotSeat.findMany({ where: { date: '2026-12-11', startTime: '11:00' }, orderBy: { seat: 'asc' }, select: { seat: true } })).toEqual([{ seat: 1 }, { seat: 2 }]);
+    expect(await prisma().slotSeat.findMany({ where: { date: '2026-12-11', startTime: '11:00' }, orderBy: { seat: 'asc' }, select: { seat: true } })).toEqual([
+      { seat: 1 },
+      { seat: 2 },
+    ]);
   });
 
   it('takes a blocked time out of what the bot offers and puts it back when removed', async () => {

@@ -27,7 +27,19 @@ beforeEach(() => {
 
 describe('the staff console and the scheduler', () => {
   it('kicks the scheduler after a clerk records a no-show, so the notice is not left waiting', async () => {
-    const id = await addBookingFor(h.service, { userId: lineUserId('kick-1'), date: '2026-12-01', time: '10:00', name: '港北 花子', jobSeekerNumber: '14150-1234567', phone: '090-2468-1357', topic: '事務職の求人' }, h.clock.now());
+    const id = await addBookingFor(
+      h.service,
+      {
+        userId: lineUserId('kick-1'),
+        date: '2026-12-01',
+        time: '10:00',
+        name: '港北 花子',
+        jobSeekerNumber: '14150-1234567',
+        phone: '090-2468-1357',
+        topic: '事務職の求人',
+      },
+      h.clock.now(),
+    );
     h.clock.set('2026-12-01T10:10:00+09:00');
     const clerk = await signedInAgent(app, 'clerk1');
     kicks = 0;

@@ -40,7 +40,11 @@ describe('errors a clerk sees', () => {
   it('404: a page or a booking that does not exist', async () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
     expectJapanesePage(await clerk.agent.get('/staff/no-such-page'), 404, 'ページが見つかりません。メニューから選び直してください。');
-    expectJapanesePage(await clerk.agent.get('/staff/bookings/00000000-0000-4000-8000-000000000000'), 404, 'その予約は見つかりません。予約一覧から選び直してください。');
+    expectJapanesePage(
+      await clerk.agent.get('/staff/bookings/00000000-0000-4000-8000-000000000000'),
+      404,
+      'その予約は見つかりません。予約一覧から選び直してください。',
+    );
     expectJapanesePage(await clerk.agent.get('/staff/bookings/not-a-booking'), 404, '指定されたものが見つかりません。一覧から選び直してください。');
     expectJapanesePage(await clerk.agent.get('/staff/users/0123456789abcdef0123456789abcdef'), 404, '利用者の検索からやり直してください。');
   });
@@ -49,7 +53,10 @@ describe('errors a clerk sees', () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
     expectJapanesePage(await clerk.agent.get('/staff/calendar'), 403, 'この操作を行う権限がありません。必要な場合は管理者に依頼してください。');
     for (const token of [undefined, 'forged']) {
-      const res = await clerk.agent.post(`/staff/bookings/${bookingId}/meeting-url`).type('form').send({ url: 'https://teleoffice.example/x', ...(token ? { _csrf: token } : {}) });
+      const res = await clerk.agent
+        .post(`/staff/bookings/${bookingId}/meeting-url`)
+        .type('form')
+        .send({ url: 'https://teleoffice.example/x', ...(token ? { _csrf: token } : {}) });
       expectJapanesePage(res, 403, 'フォームの有効期限が切れたか、正しくない送信です。画面を開き直してから、もう一度操作してください。');
     }
   });
@@ -57,7 +64,10 @@ describe('errors a clerk sees', () => {
   it('401: a form sent after the session ended', async () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
     h.clock.advanceMinutes(h.config.STAFF_SESSION_IDLE_MINUTES);
-    const res = await clerk.agent.post(`/staff/bookings/${bookingId}/meeting-url`).type('form').send({ _csrf: clerk.csrf, url: 'https://teleoffice.example/x' });
+    const res = await clerk.agent
+      .post(`/staff/bookings/${bookingId}/meeting-url`)
+      .type('form')
+      .send({ _csrf: clerk.csrf, url: 'https://teleoffice.example/x' });
     expectJapanesePage(res, 401, 'サインインの有効期限が切れました。もう一度サインインしてから操作してください。');
   });
 
@@ -66,16 +76,24 @@ describe('errors a clerk sees', () => {
     for (let i = 0; i < 6; i++) {
       const agent = request.agent(h.service.app);
       const form = await agent.get('/staff/login');
-      res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(form.text), login: 'locked1', password: `wrong ${i}` });
+      res = await agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), login: 'locked1', password: `wrong ${i}` });
     }
     expect(res?.status).toBe(429);
-    expect(res?.text).toMatch(/このアカウントは\d+月\d+日\([日月火水木金土]\) \d{2}:\d{2}まで一時的にロックされています。時間をおいてから、もう一度お試しください。/);
+    expect(res?.text).toMatch(
+      /このアカウントは\d+月\d+日\([日月火水木金土]\) \d{2}:\d{2}まで一時的にロックされています。時間をおいてから、もう一度お試しください。/,
+    );
     expect(res?.text).toContain('<html lang="ja">');
   });
 
   it('400: a form filled wrongly is shown again with what to fix; a broken address is refused', async () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
-    const mismatch = await clerk.agent.post('/staff/account/password').type('form').send({ _csrf: clerk.csrf, password: 'a long enough password 1', confirm: 'a long enough password 2' });
+    const mismatch = await clerk.agent
+      .post('/staff/account/password')
+      .type('form')
+      .send({ _csrf: clerk.csrf, password: 'a long enough password 1', confirm: 'a long enough password 2' });
     expect(mismatch.status).toBe(400);
     expect(mismatch.text).toContain('確認のために入力したパスワードが一致しません。もう一度入力してください。');
     const short = await clerk.agent.post('/staff/account/password').type('form').send({ _csrf: clerk.csrf, password: 'short', confirm: 'short' });
@@ -83,13 +101,18 @@ describe('errors a clerk sees', () => {
     expect(short.text).toMatch(/パスワードは\d+文字以上にしてください。/);
     const badUrl = await clerk.agent.post(`/staff/bookings/${bookingId}/meeting-url`).type('form').send({ _csrf: clerk.csrf, url: 'http://insecure.example/' });
     expect(badUrl.status).toBe(303);
-    expect((await clerk.agent.get(badUrl.headers.location ?? '')).text).toContain('参加用URLは https:// で始まるURLを、空白を入れずに1000文字以内で入力してください。');
+    expect((await clerk.agent.get(badUrl.headers.location ?? '')).text).toContain(
+      '参加用URLは https:// で始まるURLを、空白を入れずに1000文字以内で入力してください。',
+    );
     expectJapanesePage(await clerk.agent.get('/staff/bookings/%ff'), 400, '正しくないリクエストです。画面を開き直してから、もう一度操作してください。');
   });
 
   it('413: a form too large to take', async () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
-    const res = await clerk.agent.post(`/staff/bookings/${bookingId}/message/preview`).type('form').send({ _csrf: clerk.csrf, message: 'あ'.repeat(40_000) });
+    const res = await clerk.agent
+      .post(`/staff/bookings/${bookingId}/message/preview`)
+      .type('form')
+      .send({ _csrf: clerk.csrf, message: 'あ'.repeat(40_000) });
     expectJapanesePage(res, 413, '送信された内容が大きすぎます。短くしてから、もう一度送信してください。');
   });
 
@@ -97,7 +120,8 @@ describe('errors a clerk sees', () => {
     // The console over a database whose booking reads fail (everything else works, sign-in included).
     const real = h.service.db.prisma;
     const failingBookings = new Proxy(real.booking, {
-      get: (target, prop) => (prop === 'findMany' ? () => Promise.reject(new Error('simulated database failure')) : Reflect.get(target, prop, target) as unknown),
+      get: (target, prop) =>
+        prop === 'findMany' ? () => Promise.reject(new Error('simulated database failure')) : (Reflect.get(target, prop, target) as unknown),
     });
     const prisma = new Proxy(real, { get: (target, prop) => (prop === 'booking' ? failingBookings : (Reflect.get(target, prop, target) as unknown)) });
     const { dialogue, clock, logger } = h.service.deps;

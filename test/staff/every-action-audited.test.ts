@@ -35,7 +35,21 @@ const CALENDAR_NOTE = '監査テスト：館内停電';
 const NOTICE_BODY = '監査テスト：12月11日(金)はTeleOfficeの保守のため接続できません。';
 const NEW_PASSWORD = 'audit test new password 2026';
 const WRONG_PASSWORD = 'wrong password 090-1111-2222';
-const personal = [NAME, NUMBER, PHONE, TOPIC, CANCEL_REASON, API_CANCEL_REASON, MESSAGE, SUSPENSION_NOTE, CALENDAR_NOTE, NOTICE_BODY, NEW_PASSWORD, WRONG_PASSWORD, STAFF_PASSWORD];
+const personal = [
+  NAME,
+  NUMBER,
+  PHONE,
+  TOPIC,
+  CANCEL_REASON,
+  API_CANCEL_REASON,
+  MESSAGE,
+  SUSPENSION_NOTE,
+  CALENDAR_NOTE,
+  NOTICE_BODY,
+  NEW_PASSWORD,
+  WRONG_PASSWORD,
+  STAFF_PASSWORD,
+];
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>;
 type Ctx = {
@@ -65,7 +79,11 @@ type Scenario = {
   after?(ctx: Ctx, res: Response): Promise<void> | void;
 };
 
-const form = (agent: Agent, path: string, fields: Record<string, string> = {}) => agent.agent.post(path).type('form').send({ _csrf: agent.csrf, ...fields });
+const form = (agent: Agent, path: string, fields: Record<string, string> = {}) =>
+  agent.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: agent.csrf, ...fields });
 const api = (ctx: Ctx) => ({ authorization: `Bearer ${ctx.saved.apiToken ?? ''}` });
 const idFromLocation = (res: Response) => (res.headers.location ?? '').split('/').pop() ?? '';
 
@@ -81,7 +99,10 @@ const scenarios: Scenario[] = [
     run: async ({ h }) => {
       const agent = request.agent(h.service.app);
       const page = await agent.get('/staff/login');
-      return agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(page.text), login: NAME, password: WRONG_PASSWORD });
+      return agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), login: NAME, password: WRONG_PASSWORD });
     },
   },
   {
@@ -92,13 +113,22 @@ const scenarios: Scenario[] = [
     run: async (ctx) => {
       const agent = request.agent(ctx.h.service.app);
       const page = await agent.get('/staff/login');
-      const res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(page.text), login: 'clerk2', password: STAFF_PASSWORD });
+      const res = await agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), login: 'clerk2', password: STAFF_PASSWORD });
       ctx.clerk2 = { agent, csrf: csrfFrom((await agent.get('/staff/account/password')).text) };
       return res;
     },
   },
   { route: 'GET /staff/', what: 'the start page', as: 'staff', audits: [], run: ({ clerk }) => clerk.agent.get('/staff/') },
-  { route: 'GET /staff/account/password', what: 'the own-password form', as: 'staff', audits: [], run: ({ clerk2 }) => clerk2.agent.get('/staff/account/password') },
+  {
+    route: 'GET /staff/account/password',
+    what: 'the own-password form',
+    as: 'staff',
+    audits: [],
+    run: ({ clerk2 }) => clerk2.agent.get('/staff/account/password'),
+  },
   {
     route: 'POST /staff/account/password',
     what: 'changing one’s own password',
@@ -108,10 +138,34 @@ const scenarios: Scenario[] = [
   },
 
   // --- 予約一覧, 予約詳細 ----------------------------------------------------------------------
-  { route: 'GET /staff/bookings', what: 'the list filtered by a name', as: 'staff', audits: ['bookings.list'], run: ({ clerk }) => clerk.agent.get(`/staff/bookings?from=2026-12-01&to=2026-12-07&status=all&q=${encodeURIComponent('監査')}`) },
-  { route: 'GET /staff/bookings/print', what: 'the print view of a day', as: 'staff', audits: ['bookings.print'], run: ({ clerk }) => clerk.agent.get('/staff/bookings/print?date=2026-12-01') },
-  { route: 'GET /staff/bookings/csv', what: 'the CSV of a day', as: 'staff', audits: ['bookings.csv'], run: ({ clerk }) => clerk.agent.get('/staff/bookings/csv?date=2026-12-01') },
-  { route: 'GET /staff/bookings/:id', what: 'a booking’s details', as: 'staff', audits: ['booking.view'], run: ({ clerk, bookings }) => clerk.agent.get(`/staff/bookings/${bookings.a}`) },
+  {
+    route: 'GET /staff/bookings',
+    what: 'the list filtered by a name',
+    as: 'staff',
+    audits: ['bookings.list'],
+    run: ({ clerk }) => clerk.agent.get(`/staff/bookings?from=2026-12-01&to=2026-12-07&status=all&q=${encodeURIComponent('監査')}`),
+  },
+  {
+    route: 'GET /staff/bookings/print',
+    what: 'the print view of a day',
+    as: 'staff',
+    audits: ['bookings.print'],
+    run: ({ clerk }) => clerk.agent.get('/staff/bookings/print?date=2026-12-01'),
+  },
+  {
+    route: 'GET /staff/bookings/csv',
+    what: 'the CSV of a day',
+    as: 'staff',
+    audits: ['bookings.csv'],
+    run: ({ clerk }) => clerk.agent.get('/staff/bookings/csv?date=2026-12-01'),
+  },
+  {
+    route: 'GET /staff/bookings/:id',
+    what: 'a booking’s details',
+    as: 'staff',
+    audits: ['booking.view'],
+    run: ({ clerk, bookings }) => clerk.agent.get(`/staff/bookings/${bookings.a}`),
+  },
   {
     route: 'POST /staff/bookings/:id/meeting-url',
     what: 'setting the meeting URL',
@@ -119,8 +173,20 @@ const scenarios: Scenario[] = [
     audits: ['booking.meeting-url.set'],
     run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/meeting-url`, { url: 'https://teleoffice.example/room/audit' }),
   },
-  { route: 'POST /staff/bookings/:id/outcome', what: 'recording 遅れる連絡あり', as: 'staff', audits: ['booking.contacted'], run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/outcome`, { outcome: 'contacted' }) },
-  { route: 'POST /staff/bookings/:id/phone-change-handled', what: 'a phone change handled', as: 'staff', audits: ['booking.phone-change-handled'], run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.b}/phone-change-handled`) },
+  {
+    route: 'POST /staff/bookings/:id/outcome',
+    what: 'recording 遅れる連絡あり',
+    as: 'staff',
+    audits: ['booking.contacted'],
+    run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/outcome`, { outcome: 'contacted' }),
+  },
+  {
+    route: 'POST /staff/bookings/:id/phone-change-handled',
+    what: 'a phone change handled',
+    as: 'staff',
+    audits: ['booking.phone-change-handled'],
+    run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.b}/phone-change-handled`),
+  },
   {
     route: 'POST /staff/bookings/:id/message/preview',
     what: 'previewing a message (nothing changes, nothing is sent)',
@@ -128,7 +194,13 @@ const scenarios: Scenario[] = [
     audits: [],
     run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/message/preview`, { message: MESSAGE }),
   },
-  { route: 'POST /staff/bookings/:id/message', what: 'sending a message', as: 'staff', audits: ['booking.message'], run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/message`, { message: MESSAGE }) },
+  {
+    route: 'POST /staff/bookings/:id/message',
+    what: 'sending a message',
+    as: 'staff',
+    audits: ['booking.message'],
+    run: ({ clerk, bookings }) => form(clerk, `/staff/bookings/${bookings.a}/message`, { message: MESSAGE }),
+  },
   {
     route: 'POST /staff/bookings/:id/reschedule',
     what: 'changing the date and time on a phone call',
@@ -145,8 +217,20 @@ const scenarios: Scenario[] = [
   },
 
   // --- 利用者 ----------------------------------------------------------------------------
-  { route: 'GET /staff/users', what: 'finding a user by the whole name', as: 'staff', audits: ['user.search'], run: ({ clerk }) => clerk.agent.get(`/staff/users?q=${encodeURIComponent(NAME)}`) },
-  { route: 'GET /staff/users/:ref', what: 'a user’s page', as: 'staff', audits: ['user.view'], run: ({ clerk, refs }) => clerk.agent.get(`/staff/users/${refs.a}`) },
+  {
+    route: 'GET /staff/users',
+    what: 'finding a user by the whole name',
+    as: 'staff',
+    audits: ['user.search'],
+    run: ({ clerk }) => clerk.agent.get(`/staff/users?q=${encodeURIComponent(NAME)}`),
+  },
+  {
+    route: 'GET /staff/users/:ref',
+    what: 'a user’s page',
+    as: 'staff',
+    audits: ['user.view'],
+    run: ({ clerk, refs }) => clerk.agent.get(`/staff/users/${refs.a}`),
+  },
   {
     route: 'POST /staff/users/:ref/suspend',
     what: 'suspending a user for Art. 12',
@@ -154,7 +238,13 @@ const scenarios: Scenario[] = [
     audits: ['user.suspend'],
     run: ({ clerk, refs }) => form(clerk, `/staff/users/${refs.a}/suspend`, { reason: 'art12-1', note: SUSPENSION_NOTE }),
   },
-  { route: 'POST /staff/users/:ref/unsuspend', what: 'lifting the suspension', as: 'staff', audits: ['user.unsuspend'], run: ({ clerk, refs }) => form(clerk, `/staff/users/${refs.a}/unsuspend`) },
+  {
+    route: 'POST /staff/users/:ref/unsuspend',
+    what: 'lifting the suspension',
+    as: 'staff',
+    audits: ['user.unsuspend'],
+    run: ({ clerk, refs }) => form(clerk, `/staff/users/${refs.a}/unsuspend`),
+  },
   {
     route: 'POST /staff/users/:ref/lift-refusal',
     what: 'lifting a refusal',
@@ -194,9 +284,27 @@ const scenarios: Scenario[] = [
       ctx.secrets.push(/class="secret"[^>]*>([^<]+)</.exec(res.text)?.[1]?.trim() ?? '');
     },
   },
-  { route: 'GET /staff/accounts/:id', what: 'an account', as: 'admin', audits: [], run: ({ admin, saved }) => admin.agent.get(`/staff/accounts/${saved.account}`) },
-  { route: 'POST /staff/accounts/:id/disable', what: 'disabling an account', as: 'admin', audits: ['account.disable'], run: ({ admin, saved }) => form(admin, `/staff/accounts/${saved.account}/disable`) },
-  { route: 'POST /staff/accounts/:id/enable', what: 'enabling it again', as: 'admin', audits: ['account.enable'], run: ({ admin, saved }) => form(admin, `/staff/accounts/${saved.account}/enable`) },
+  {
+    route: 'GET /staff/accounts/:id',
+    what: 'an account',
+    as: 'admin',
+    audits: [],
+    run: ({ admin, saved }) => admin.agent.get(`/staff/accounts/${saved.account}`),
+  },
+  {
+    route: 'POST /staff/accounts/:id/disable',
+    what: 'disabling an account',
+    as: 'admin',
+    audits: ['account.disable'],
+    run: ({ admin, saved }) => form(admin, `/staff/accounts/${saved.account}/disable`),
+  },
+  {
+    route: 'POST /staff/accounts/:id/enable',
+    what: 'enabling it again',
+    as: 'admin',
+    audits: ['account.enable'],
+    run: ({ admin, saved }) => form(admin, `/staff/accounts/${saved.account}/enable`),
+  },
   {
     route: 'POST /staff/accounts/:id/reset-password',
     what: 'resetting a password',
@@ -260,14 +368,27 @@ const scenarios: Scenario[] = [
       }),
     after: (ctx, res) => void (ctx.saved.terms = idFromLocation(res)),
   },
-  { route: 'GET /staff/terms/:id', what: 'a draft and its previews', as: 'admin', audits: [], run: ({ admin, saved }) => admin.agent.get(`/staff/terms/${saved.terms}`) },
+  {
+    route: 'GET /staff/terms/:id',
+    what: 'a draft and its previews',
+    as: 'admin',
+    audits: [],
+    run: ({ admin, saved }) => admin.agent.get(`/staff/terms/${saved.terms}`),
+  },
   {
     route: 'POST /staff/terms/:id/delete',
     what: 'deleting a second draft',
     as: 'admin',
     audits: ['terms.draft.create', 'terms.draft.delete'],
     run: async ({ admin }) => {
-      const draft = await form(admin, '/staff/terms', { label: '令和8年12月25日改定', effectiveDate: '2026-12-25', title: 'x', changeSummary: '・x', cardSummary: '・x', body: 'x' });
+      const draft = await form(admin, '/staff/terms', {
+        label: '令和8年12月25日改定',
+        effectiveDate: '2026-12-25',
+        title: 'x',
+        changeSummary: '・x',
+        cardSummary: '・x',
+        body: 'x',
+      });
       return form(admin, `/staff/terms/${idFromLocation(draft)}/delete`);
     },
   },
@@ -282,7 +403,13 @@ const scenarios: Scenario[] = [
     },
   },
   { route: 'GET /staff/announcements', what: 'the announcements', as: 'admin', audits: [], run: ({ admin }) => admin.agent.get('/staff/announcements') },
-  { route: 'GET /staff/announcements/new-notice', what: 'the new-notice form', as: 'admin', audits: [], run: ({ admin }) => admin.agent.get('/staff/announcements/new-notice') },
+  {
+    route: 'GET /staff/announcements/new-notice',
+    what: 'the new-notice form',
+    as: 'admin',
+    audits: [],
+    run: ({ admin }) => admin.agent.get('/staff/announcements/new-notice'),
+  },
   {
     route: 'POST /staff/announcements/notice-preview',
     what: 'previewing a notice (nothing is sent)',
@@ -298,7 +425,13 @@ const scenarios: Scenario[] = [
     run: ({ admin }) => form(admin, '/staff/announcements/notices', { title: '保守', body: NOTICE_BODY, audience: 'all-followers' }),
     after: (ctx, res) => void (ctx.saved.notice = idFromLocation(res)),
   },
-  { route: 'POST /staff/announcements/:id/pause', what: 'pausing it', as: 'admin', audits: ['announcement.pause'], run: ({ admin, saved }) => form(admin, `/staff/announcements/${saved.notice}/pause`) },
+  {
+    route: 'POST /staff/announcements/:id/pause',
+    what: 'pausing it',
+    as: 'admin',
+    audits: ['announcement.pause'],
+    run: ({ admin, saved }) => form(admin, `/staff/announcements/${saved.notice}/pause`),
+  },
   {
     route: 'POST /staff/announcements/:id/resume',
     what: 'resuming it (then LINE refuses its batch)',
@@ -306,7 +439,10 @@ const scenarios: Scenario[] = [
     audits: ['announcement.resume'],
     run: ({ admin, saved }) => form(admin, `/staff/announcements/${saved.notice}/resume`),
     after: async ({ h }) => {
-      h.line.failNext(400, 1, { only: 'multicast', body: { message: 'The request body has 1 error(s)', details: [{ message: 'May not be empty', property: 'messages[0].text' }] } });
+      h.line.failNext(400, 1, {
+        only: 'multicast',
+        body: { message: 'The request body has 1 error(s)', details: [{ message: 'May not be empty', property: 'messages[0].text' }] },
+      });
       await send(h);
     },
   },
@@ -332,24 +468,56 @@ const scenarios: Scenario[] = [
   },
 
   // --- the JSON API, with the clerk's token --------------------------------------------------
-  { route: 'GET /staff/api/bookings', what: 'listing bookings (no personal data)', as: 'api', audits: [], run: (ctx) => request(ctx.h.service.app).get('/staff/api/bookings?from=2026-12-01&to=2026-12-07').set(api(ctx)) },
-  { route: 'GET /staff/api/bookings/:id', what: 'one booking (no personal data)', as: 'api', audits: [], run: (ctx) => request(ctx.h.service.app).get(`/staff/api/bookings/${ctx.bookings.api}`).set(api(ctx)) },
+  {
+    route: 'GET /staff/api/bookings',
+    what: 'listing bookings (no personal data)',
+    as: 'api',
+    audits: [],
+    run: (ctx) => request(ctx.h.service.app).get('/staff/api/bookings?from=2026-12-01&to=2026-12-07').set(api(ctx)),
+  },
+  {
+    route: 'GET /staff/api/bookings/:id',
+    what: 'one booking (no personal data)',
+    as: 'api',
+    audits: [],
+    run: (ctx) => request(ctx.h.service.app).get(`/staff/api/bookings/${ctx.bookings.api}`).set(api(ctx)),
+  },
   {
     route: 'PUT /staff/api/bookings/:id/meeting-url',
     what: 'setting a meeting URL',
     as: 'api',
     audits: ['booking.meeting-url'],
-    run: (ctx) => request(ctx.h.service.app).put(`/staff/api/bookings/${ctx.bookings.api}/meeting-url`).set(api(ctx)).send({ url: 'https://teleoffice.example/room/api' }),
+    run: (ctx) =>
+      request(ctx.h.service.app).put(`/staff/api/bookings/${ctx.bookings.api}/meeting-url`).set(api(ctx)).send({ url: 'https://teleoffice.example/room/api' }),
   },
-  { route: 'POST /staff/api/bookings/:id/attended', what: 'recording attendance', as: 'api', audits: ['booking.attended'], run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.api}/attended`).set(api(ctx)).send({}) },
-  { route: 'POST /staff/api/bookings/:id/contacted', what: 'recording 遅れる連絡あり', as: 'api', audits: ['booking.contacted'], run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.apiContact}/contacted`).set(api(ctx)).send({}) },
-  { route: 'POST /staff/api/bookings/:id/no-show', what: 'recording a no-show', as: 'api', audits: ['booking.no-show'], run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.apiLate}/no-show`).set(api(ctx)).send({}) },
+  {
+    route: 'POST /staff/api/bookings/:id/attended',
+    what: 'recording attendance',
+    as: 'api',
+    audits: ['booking.attended'],
+    run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.api}/attended`).set(api(ctx)).send({}),
+  },
+  {
+    route: 'POST /staff/api/bookings/:id/contacted',
+    what: 'recording 遅れる連絡あり',
+    as: 'api',
+    audits: ['booking.contacted'],
+    run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.apiContact}/contacted`).set(api(ctx)).send({}),
+  },
+  {
+    route: 'POST /staff/api/bookings/:id/no-show',
+    what: 'recording a no-show',
+    as: 'api',
+    audits: ['booking.no-show'],
+    run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.apiLate}/no-show`).set(api(ctx)).send({}),
+  },
   {
     route: 'POST /staff/api/bookings/:id/cancel',
     what: 'cancelling with a reason',
     as: 'api',
     audits: ['booking.cancel'],
-    run: (ctx) => request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.b}/cancel`).set(api(ctx)).send({ reason: API_CANCEL_REASON, by: 'user-phone' }),
+    run: (ctx) =>
+      request(ctx.h.service.app).post(`/staff/api/bookings/${ctx.bookings.b}/cancel`).set(api(ctx)).send({ reason: API_CANCEL_REASON, by: 'user-phone' }),
   },
   {
     route: 'POST /staff/api/users/:id/lift-refusal',
@@ -361,7 +529,13 @@ const scenarios: Scenario[] = [
       return request(ctx.h.service.app).post(`/staff/api/users/${ctx.users.api}/lift-refusal`).set(api(ctx)).send({});
     },
   },
-  { route: 'GET /staff/api/users/:id', what: 'a user’s standing (no personal data)', as: 'api', audits: [], run: (ctx) => request(ctx.h.service.app).get(`/staff/api/users/${ctx.users.api}`).set(api(ctx)) },
+  {
+    route: 'GET /staff/api/users/:id',
+    what: 'a user’s standing (no personal data)',
+    as: 'api',
+    audits: [],
+    run: (ctx) => request(ctx.h.service.app).get(`/staff/api/users/${ctx.users.api}`).set(api(ctx)),
+  },
 
   // --- sign-out last ---------------------------------------------------------------------------
   { route: 'POST /staff/logout', what: 'signing out', as: 'staff', audits: ['sign-out'], run: ({ clerk2 }) => form(clerk2, '/staff/logout') },
@@ -369,7 +543,12 @@ const scenarios: Scenario[] = [
 
 function send(h: Harness) {
   return runAnnouncementsOnce(
-    { prisma: h.service.db.prisma, clock: h.clock, logger: h.service.deps.logger, multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }) },
+    {
+      prisma: h.service.db.prisma,
+      clock: h.clock,
+      logger: h.service.deps.logger,
+      multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }),
+    },
     defaultSenderOptions,
   );
 }
@@ -419,8 +598,14 @@ describe('every action writes its audit entry', () => {
   it('has a scenario for every route of the console and the API, and none for a route that does not exist', () => {
     const table = routes.map(key);
     const covered = new Set(scenarios.map((s) => s.route));
-    expect(table.filter((route) => !covered.has(route)), 'routes without a scenario').toEqual([]);
-    expect([...covered].filter((route) => !table.includes(route)), 'scenarios of no route').toEqual([]);
+    expect(
+      table.filter((route) => !covered.has(route)),
+      'routes without a scenario',
+    ).toEqual([]);
+    expect(
+      [...covered].filter((route) => !table.includes(route)),
+      'scenarios of no route',
+    ).toEqual([]);
     expect(table.length).toBeGreaterThan(50);
   });
 

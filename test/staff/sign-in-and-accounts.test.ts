@@ -34,7 +34,10 @@ async function tryLogin(login: string, password: string, options: { next?: strin
   const agent = request.agent(h.service.app);
   const form = await agent.get('/staff/login');
   const token = options.csrf === 'missing' ? undefined : options.csrf === 'wrong' ? 'x'.repeat(32) : csrfFrom(form.text);
-  const res = await agent.post('/staff/login').type('form').send({ ...(token ? { _csrf: token } : {}), login, password, next: options.next ?? '/staff/bookings' });
+  const res = await agent
+    .post('/staff/login')
+    .type('form')
+    .send({ ...(token ? { _csrf: token } : {}), login, password, next: options.next ?? '/staff/bookings' });
   return { res, agent };
 }
 
@@ -42,7 +45,12 @@ describe('sign-in', () => {
   it('signs in with the right password and refuses a wrong one or an unknown login with the same message', async () => {
     expect((await tryLogin('clerk1', STAFF_PASSWORD)).res.status).toBe(303);
     expect((await tryLogin('CLERK1', STAFF_PASSWORD)).res.status).toBe(303); // logins are case-insensitive
-    for (const [login, password] of [['clerk1', 'wrong password!!'], ['nobody', STAFF_PASSWORD], ['', ''], ['clerk1', '']]) {
+    for (const [login, password] of [
+      ['clerk1', 'wrong password!!'],
+      ['nobody', STAFF_PASSWORD],
+      ['', ''],
+      ['clerk1', ''],
+    ]) {
       const { res } = await tryLogin(login ?? '', password ?? '');
       expect([400, 401]).toContain(res.status);
       expect(res.text).toMatch(/ログイン名またはパスワードが違います|入力してください/);
@@ -65,7 +73,9 @@ describe('sign-in', () => {
     for (const next of ['https://evil.example/', '//evil.example/', '/staff/../elsewhere', '/staff/login', 'javascript:alert(1)']) {
       expect((await tryLogin('clerk1', STAFF_PASSWORD, { next })).res.headers.location, next).toBe('/staff/bookings');
     }
-    expect((await tryLogin('clerk1', STAFF_PASSWORD, { next: '/staff/bookings?from=2026-12-01' })).res.headers.location).toBe('/staff/bookings?from=2026-12-01');
+    expect((await tryLogin('clerk1', STAFF_PASSWORD, { next: '/staff/bookings?from=2026-12-01' })).res.headers.location).toBe(
+      '/staff/bookings?from=2026-12-01',
+    );
   });
 
   it('locks an account after 5 failures for 15 minutes on the application clock, then lets it in', async () => {
@@ -77,7 +87,11 @@ describe('sign-in', () => {
     expect((await tryLogin('admin1', STAFF_PASSWORD)).res.status).toBe(429); // attempts while locked do not extend the lock
     h.clock.advanceMinutes(1);
     expect((await tryLogin('admin1', STAFF_PASSWORD)).res.status).toBe(303);
-    const actions = (await prisma().staffAuditLog.findMany({ where: { staffLogin: 'admin1', action: { startsWith: 'sign-in' } }, orderBy: { id: 'desc' }, take: 8 })).map((e) => e.action).reverse();
+    const actions = (
+      await prisma().staffAuditLog.findMany({ where: { staffLogin: 'admin1', action: { startsWith: 'sign-in' } }, orderBy: { id: 'desc' }, take: 8 })
+    )
+      .map((e) => e.action)
+      .reverse();
     expect(actions.slice(-3)).toEqual(['sign-in.refused', 'sign-in.refused', 'sign-in']);
   });
 
@@ -132,7 +146,11 @@ describe('accounts (admin)', () => {
     const duplicate = await admin.agent.post('/staff/accounts').type('form').send({ _csrf: admin.csrf, login: 'newclerk', role: 'staff' });
     expect(duplicate.status).toBe(400);
     expect(duplicate.text).toContain('既に使われています');
-    for (const [login, role] of [['x', 'staff'], ['Bad Login!', 'staff'], ['fine-name', 'root']]) {
+    for (const [login, role] of [
+      ['x', 'staff'],
+      ['Bad Login!', 'staff'],
+      ['fine-name', 'root'],
+    ]) {
       expect((await admin.agent.post('/staff/accounts').type('form').send({ _csrf: admin.csrf, login, role })).status).toBe(400);
     }
 
@@ -143,9 +161,18 @@ describe('accounts (admin)', () => {
     expect(page.text).toContain('仮のパスワード');
     const csrf = csrfFrom(page.text);
     expect((await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'short', confirm: 'short' })).status).toBe(400);
-    expect((await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'newclerk-is-me-123', confirm: 'newclerk-is-me-123' })).text).toContain('ログイン名を含めない');
-    expect((await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'a long new secret 1', confirm: 'a long new secret 2' })).status).toBe(400);
-    expect((await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'a long new secret 1', confirm: 'a long new secret 1' })).status).toBe(303);
+    expect(
+      (await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'newclerk-is-me-123', confirm: 'newclerk-is-me-123' }))
+        .text,
+    ).toContain('ログイン名を含めない');
+    expect(
+      (await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'a long new secret 1', confirm: 'a long new secret 2' }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await first.agent.post('/staff/account/password').type('form').send({ _csrf: csrf, password: 'a long new secret 1', confirm: 'a long new secret 1' }))
+        .status,
+    ).toBe(303);
     expect((await first.agent.get('/staff/bookings')).status).toBe(200);
     expect((await tryLogin('newclerk', oneTime)).res.status).toBe(401);
     expect((await tryLogin('newclerk', 'a long new secret 1')).res.status).toBe(303);
@@ -214,26 +241,35 @@ describe('accounts (admin)', () => {
 });
 
 describe('npm run staff', () => {
-  it.skipIf(onPostgres)('creates the first admin with a one-time password, resets it, disables and lists accounts', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'hw-staff-cli-'));
-    const run = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/cli/staff.ts', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, NODE_ENV: 'test' }, timeout: 60_000 }, (error, stdout, stderr) => {
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+  it.skipIf(onPostgres)(
+    'creates the first admin with a one-time password, resets it, disables and lists accounts',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'hw-staff-cli-'));
+      const run = (...args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            ['--disable-warning=ExperimentalWarning', 'src/cli/staff.ts', ...args],
+            { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, NODE_ENV: 'test' }, timeout: 60_000 },
+            (error, stdout, stderr) => {
+              resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+            },
+          );
         });
-      });
-    try {
-      const created = await run('create-admin', 'chief', '--one-time');
-      expect(created.stderr).toBe('');
-      expect(created.code).toBe(0);
-      expect(created.stdout).toMatch(/created admin "chief"\none-time password: [a-z2-9-]{23}\n/);
-      const disable = await run('disable', 'chief');
-      expect([disable.code, disable.stderr]).toEqual([1, '最後の管理者は無効にできません。先に別の管理者を作成してください。\n']);
-      expect((await run('list')).stdout).toBe('chief\tadmin\tenabled\n');
-      expect((await run('frobnicate', 'x')).code).toBe(2);
-      expect((await run()).code).toBe(2);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 240_000);
+      try {
+        const created = await run('create-admin', 'chief', '--one-time');
+        expect(created.stderr).toBe('');
+        expect(created.code).toBe(0);
+        expect(created.stdout).toMatch(/created admin "chief"\none-time password: [a-z2-9-]{23}\n/);
+        const disable = await run('disable', 'chief');
+        expect([disable.code, disable.stderr]).toEqual([1, '最後の管理者は無効にできません。先に別の管理者を作成してください。\n']);
+        expect((await run('list')).stdout).toBe('chief\tadmin\tenabled\n');
+        expect((await run('frobnicate', 'x')).code).toBe(2);
+        expect((await run()).code).toBe(2);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    240_000,
+  );
 });

@@ -28,29 +28,71 @@ describe('statistics on fixture data', () => {
   it('counts per week, Monday to Sunday, with empty weeks shown as zero', () => {
     const stats = aggregate(fixture, { from: '2026-12-01', to: '2027-01-10', granularity: 'week' });
     expect(stats.periods.map((p) => p.key)).toEqual(['2026-11-30', '2026-12-07', '2026-12-14', '2026-12-21', '2026-12-28', '2027-01-04']);
-    expect(stats.periods[0]).toMatchObject({ label: '2026年11月30日(月)〜12月6日(日)', bookings: 6, attended: 2, noShow: 1, contacted: 1, cancelledByUserPhone: 1, cancelledByUserChat: 1, cancelledByOffice: 0, pending: 0 });
+    expect(stats.periods[0]).toMatchObject({
+      label: '2026年11月30日(月)〜12月6日(日)',
+      bookings: 6,
+      attended: 2,
+      noShow: 1,
+      contacted: 1,
+      cancelledByUserPhone: 1,
+      cancelledByUserChat: 1,
+      cancelledByOffice: 0,
+      pending: 0,
+    });
     expect(stats.periods[1]).toMatchObject({ bookings: 3, cancelledByOffice: 1, cancelledOther: 1, pending: 1 });
     expect(stats.periods[2]).toMatchObject({ bookings: 0, attended: 0 });
     expect(stats.periods[5]).toMatchObject({ bookings: 1, attended: 1 });
-    expect(stats.total).toEqual({ bookings: 10, attended: 3, contacted: 1, noShow: 1, cancelledByUserPhone: 1, cancelledByUserChat: 1, cancelledByOffice: 1, cancelledOther: 1, pending: 1 });
+    expect(stats.total).toEqual({
+      bookings: 10,
+      attended: 3,
+      contacted: 1,
+      noShow: 1,
+      cancelledByUserPhone: 1,
+      cancelledByUserChat: 1,
+      cancelledByOffice: 1,
+      cancelledOther: 1,
+      pending: 1,
+    });
   });
 
   it('counts per month, by weekday in office order and by start time', () => {
     const stats = aggregate(fixture, { from: '2026-12-01', to: '2027-01-31', granularity: 'month' });
-    expect(stats.periods.map((p) => [p.label, p.bookings])).toEqual([['2026年12月', 9], ['2027年1月', 1]]);
-    expect(stats.weekdays.map((w) => [w.label, w.bookings])).toEqual([['月', 2], ['火', 3], ['水', 3], ['木', 1], ['金', 1]]);
+    expect(stats.periods.map((p) => [p.label, p.bookings])).toEqual([
+      ['2026年12月', 9],
+      ['2027年1月', 1],
+    ]);
+    expect(stats.weekdays.map((w) => [w.label, w.bookings])).toEqual([
+      ['月', 2],
+      ['火', 3],
+      ['水', 3],
+      ['木', 1],
+      ['金', 1],
+    ]);
     expect(stats.weekdays.find((w) => w.label === '水')).toMatchObject({ attended: 1, cancelledByUserPhone: 1, pending: 1 });
-    expect(stats.times.map((t) => [t.time, t.bookings])).toEqual([['09:00', 2], ['10:00', 4], ['10:30', 1], ['14:00', 2], ['16:30', 1]]);
+    expect(stats.times.map((t) => [t.time, t.bookings])).toEqual([
+      ['09:00', 2],
+      ['10:00', 4],
+      ['10:30', 1],
+      ['14:00', 2],
+      ['16:30', 1],
+    ]);
     // Every figure adds up to the bookings of its row.
     for (const row of [...stats.periods, ...stats.weekdays, ...stats.times, stats.total]) {
       const { bookings, ...rest } = row as unknown as Record<string, number>;
-      const parts = ['attended', 'contacted', 'noShow', 'cancelledByUserPhone', 'cancelledByUserChat', 'cancelledByOffice', 'cancelledOther', 'pending'].reduce((sum, key) => sum + (rest[key] ?? 0), 0);
+      const parts = ['attended', 'contacted', 'noShow', 'cancelledByUserPhone', 'cancelledByUserChat', 'cancelledByOffice', 'cancelledOther', 'pending'].reduce(
+        (sum, key) => sum + (rest[key] ?? 0),
+        0,
+      );
       expect(parts).toBe(bookings);
     }
   });
 
   it('shows a Saturday only when an exceptional open day had bookings', () => {
-    const stats = aggregate([...fixture, { date: '2026-12-05', startTime: '10:00', status: 'attended', cancelledBy: null }], { from: '2026-12-01', to: '2026-12-31', granularity: 'month' });
+    const stats = aggregate([...fixture, { date: '2026-12-05', startTime: '10:00', status: 'attended', cancelledBy: null }], {
+      from: '2026-12-01',
+      to: '2026-12-31',
+      granularity: 'month',
+    });
     expect(stats.weekdays.map((w) => w.label)).toEqual(['月', '火', '水', '木', '金', '土']);
   });
 
@@ -84,7 +126,10 @@ describe('statistics from the database', () => {
     const a = await f.addBooking(user, '2026-11-18', '10:00');
     const b = await f.addBooking(user, '2026-11-19', '11:00');
     await f.addBooking(user, '2026-11-20', '13:00');
-    await f.db.prisma.booking.update({ where: { id: a }, data: { status: 'attended', nameEnc: null, jobSeekerNumberEnc: null, phoneEnc: null, topicEnc: null, personalDataErasedAt: new Date() } });
+    await f.db.prisma.booking.update({
+      where: { id: a },
+      data: { status: 'attended', nameEnc: null, jobSeekerNumberEnc: null, phoneEnc: null, topicEnc: null, personalDataErasedAt: new Date() },
+    });
     await f.db.prisma.booking.update({ where: { id: b }, data: { status: 'cancelled', cancelledBy: 'user-phone' } });
     const stats = await loadStatistics(f.db.prisma, { from: '2026-11-01', to: '2026-11-30', granularity: 'month' });
     expect(stats.total).toMatchObject({ bookings: 3, attended: 1, cancelledByUserPhone: 1, pending: 1 });

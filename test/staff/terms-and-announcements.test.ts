@@ -15,7 +15,12 @@ describe('the terms and announcement pages', () => {
   let admin: Awaited<ReturnType<typeof signedInAgent>>;
   const send = () =>
     runAnnouncementsOnce(
-      { prisma: h.service.db.prisma, clock: h.clock, logger: h.service.deps.logger, multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }) },
+      {
+        prisma: h.service.db.prisma,
+        clock: h.clock,
+        logger: h.service.deps.logger,
+        multicaster: createLineMulticaster({ channelAccessToken: h.config.LINE_CHANNEL_ACCESS_TOKEN, baseURL: h.config.LINE_API_BASE_URL }),
+      },
       defaultSenderOptions,
     );
   const audit = (action: string) => h.service.db.prisma.staffAuditLog.findMany({ where: { action } });
@@ -36,8 +41,19 @@ describe('the terms and announcement pages', () => {
     expect(list.text).toContain('適用中');
 
     const body = `${await readFile(new URL('../../src/content/terms/2023-11-01.txt', import.meta.url), 'utf8')}\n\n附則 この規約は令和8年12月10日から施行する。`;
-    const form = { _csrf: admin.csrf, label: '令和8年12月10日改定', effectiveDate: '2026-12-10', title: '', changeSummary: '・キャンセルはLINEでもできます（第6条）。', cardSummary: '・利用料は無料です\n・キャンセルはお電話またはLINEで', body };
-    const past = await admin.agent.post('/staff/terms').type('form').send({ ...form, effectiveDate: '2026-11-28' });
+    const form = {
+      _csrf: admin.csrf,
+      label: '令和8年12月10日改定',
+      effectiveDate: '2026-12-10',
+      title: '',
+      changeSummary: '・キャンセルはLINEでもできます（第6条）。',
+      cardSummary: '・利用料は無料です\n・キャンセルはお電話またはLINEで',
+      body,
+    };
+    const past = await admin.agent
+      .post('/staff/terms')
+      .type('form')
+      .send({ ...form, effectiveDate: '2026-11-28' });
     expect(past.status).toBe(400);
     expect(past.text).toContain('適用日は明日（2026-11-29）以降の日付にしてください');
     expect(past.text).toContain('令和8年12月10日改定'); // what was typed is kept
@@ -83,7 +99,14 @@ describe('the terms and announcement pages', () => {
   });
 
   it('pauses and resumes an announcement, and refuses to pause one that is not running', async () => {
-    const notice = { _csrf: admin.csrf, title: 'TeleOffice保守', body: '12月12日(土)0時〜6時はTeleOfficeの保守のため接続できません。', audience: 'all-followers', rangeFrom: '', rangeTo: '' };
+    const notice = {
+      _csrf: admin.csrf,
+      title: 'TeleOffice保守',
+      body: '12月12日(土)0時〜6時はTeleOfficeの保守のため接続できません。',
+      audience: 'all-followers',
+      rangeFrom: '',
+      rangeTo: '',
+    };
     const sent = await admin.agent.post('/staff/announcements/notices').type('form').send(notice);
     expect(sent.status).toBe(303);
     const path = sent.headers.location ?? '';
@@ -102,7 +125,14 @@ describe('the terms and announcement pages', () => {
 
   it('previews an office notice for the users booked on one day with their number, then sends it to exactly them', async () => {
     const before = h.line.multicasts.length;
-    const notice = { _csrf: admin.csrf, title: '12/9 臨時休止', body: '12月9日(水)は設備点検のため、オンライン職業相談を休止します。', audience: 'booked-in-range', rangeFrom: '2026-12-09', rangeTo: '2026-12-09' };
+    const notice = {
+      _csrf: admin.csrf,
+      title: '12/9 臨時休止',
+      body: '12月9日(水)は設備点検のため、オンライン職業相談を休止します。',
+      audience: 'booked-in-range',
+      rangeFrom: '2026-12-09',
+      rangeTo: '2026-12-09',
+    };
     const preview = await admin.agent.post('/staff/announcements/notice-preview').type('form').send(notice);
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('<strong>1 人</strong>');
@@ -122,10 +152,20 @@ describe('the terms and announcement pages', () => {
     const noticeEmpty = await admin.agent.post('/staff/announcements/notice-preview').type('form').send({ _csrf: admin.csrf });
     expect(noticeEmpty.status).toBe(400);
     expect(noticeEmpty.text).toContain('件名（管理用）を入力してください。');
-    const nobody = await admin.agent.post('/staff/announcements/notices').type('form').send({ _csrf: admin.csrf, title: 'x', body: 'y', audience: 'booked-in-range', rangeFrom: '2027-03-01', rangeTo: '2027-03-02' });
+    const nobody = await admin.agent
+      .post('/staff/announcements/notices')
+      .type('form')
+      .send({ _csrf: admin.csrf, title: 'x', body: 'y', audience: 'booked-in-range', rangeFrom: '2027-03-01', rangeTo: '2027-03-02' });
     expect(nobody.status).toBe(400);
     expect(nobody.text).toContain('その期間にご予約中の利用者がいない');
-    for (const path of ['/staff/terms/abc', '/staff/terms/0', '/staff/terms/99999999999', '/staff/terms/12345', '/staff/announcements/not-a-uuid', '/staff/announcements/00000000-0000-4000-8000-000000000000']) {
+    for (const path of [
+      '/staff/terms/abc',
+      '/staff/terms/0',
+      '/staff/terms/99999999999',
+      '/staff/terms/12345',
+      '/staff/announcements/not-a-uuid',
+      '/staff/announcements/00000000-0000-4000-8000-000000000000',
+    ]) {
       const res = await admin.agent.get(path);
       expect(res.status, path).toBe(404);
     }
@@ -138,6 +178,9 @@ describe('the terms and announcement pages', () => {
     const clerk = await signedInAgent(h.service.app, 'clerk1');
     expect((await clerk.agent.get('/staff/terms')).status).toBe(403);
     expect((await clerk.agent.get('/staff/announcements')).status).toBe(403);
-    expect((await clerk.agent.post('/staff/announcements/notices').type('form').send({ _csrf: clerk.csrf, title: 'x', body: 'y', audience: 'all-followers' })).status).toBe(403);
+    expect(
+      (await clerk.agent.post('/staff/announcements/notices').type('form').send({ _csrf: clerk.csrf, title: 'x', body: 'y', audience: 'all-followers' }))
+        .status,
+    ).toBe(403);
   });
 });

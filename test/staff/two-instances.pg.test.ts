@@ -32,7 +32,10 @@ describe.runIf(onPostgres)('the staff console on two instances sharing one Postg
   async function attempt(h: Harness, password: string, login = 'shared') {
     const agent = request.agent(h.service.app);
     const form = await agent.get('/staff/login');
-    const res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(form.text), login, password });
+    const res = await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), login, password });
     return { res, agent };
   }
 
@@ -41,7 +44,11 @@ describe.runIf(onPostgres)('the staff console on two instances sharing one Postg
     const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hw_staff_session='))?.split(';')[0] ?? '';
     const onTwo = await request(two.service.app).get('/staff/bookings').set('cookie', cookie);
     expect(onTwo.status).toBe(200);
-    await request(two.service.app).post('/staff/logout').set('cookie', cookie).type('form').send({ _csrf: csrfFrom(onTwo.text) });
+    await request(two.service.app)
+      .post('/staff/logout')
+      .set('cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrfFrom(onTwo.text) });
     expect((await request(one.service.app).get('/staff/bookings').set('cookie', cookie)).status).toBe(303);
   });
 

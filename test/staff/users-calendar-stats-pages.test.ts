@@ -28,7 +28,11 @@ beforeEach(async () => {
 });
 
 type Agent = typeof clerk;
-const post = (who: Agent, path: string, form: Record<string, string> = {}) => who.agent.post(path).type('form').send({ _csrf: who.csrf, ...form });
+const post = (who: Agent, path: string, form: Record<string, string> = {}) =>
+  who.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: who.csrf, ...form });
 
 /** The flash message the page after a redirect shows: [kind, text]. */
 async function flashAfter(who: Agent, res: { status: number; headers: Record<string, string> }): Promise<string[]> {
@@ -52,7 +56,12 @@ describe('利用者', () => {
     expect(partial.text).toContain('完全に一致する利用者はいません');
     expect(partial.text).toContain('全体が一致したときだけ');
     const audit = await prisma().staffAuditLog.findMany({ where: { action: 'user.search' } });
-    expect(audit.map((a) => a.detail)).toEqual(expect.arrayContaining([{ kind: 'name', results: 1 }, { kind: 'name', results: 0 }]));
+    expect(audit.map((a) => a.detail)).toEqual(
+      expect.arrayContaining([
+        { kind: 'name', results: 1 },
+        { kind: 'name', results: 0 },
+      ]),
+    );
     expect(JSON.stringify(audit)).not.toContain('港北');
   });
 
@@ -103,7 +112,10 @@ describe('利用者', () => {
     expect(u.last).not.toContain('お受けできません');
     await u.say('やめる');
 
-    const entries = await prisma().staffAuditLog.findMany({ where: { targetId: ref, action: { in: ['user.suspend', 'user.unsuspend'] } }, orderBy: { id: 'asc' } });
+    const entries = await prisma().staffAuditLog.findMany({
+      where: { targetId: ref, action: { in: ['user.suspend', 'user.unsuspend'] } },
+      orderBy: { id: 'asc' },
+    });
     expect(entries.map((e) => [e.action, e.staffLogin, e.detail])).toEqual([
       ['user.suspend', 'clerk1', { reason: 'art12-1' }],
       ['user.unsuspend', 'clerk1', null],
@@ -148,7 +160,13 @@ describe('利用者', () => {
   });
 
   it('answers unknown, malformed and hostile user ids with the Japanese 404 page', async () => {
-    for (const path of ['/staff/users/0123456789abcdef0123456789abcdef', '/staff/users/%00', '/staff/users/..%2F..%2Fetc', `/staff/users/U${'0'.repeat(32)}`, '/staff/users/' + 'a'.repeat(5000)]) {
+    for (const path of [
+      '/staff/users/0123456789abcdef0123456789abcdef',
+      '/staff/users/%00',
+      '/staff/users/..%2F..%2Fetc',
+      `/staff/users/U${'0'.repeat(32)}`,
+      '/staff/users/' + 'a'.repeat(5000),
+    ]) {
       const res = await clerk.agent.get(path);
       expect([404, 414], path).toContain(res.status);
       if (res.status === 404) expect(res.text).toContain('利用者の検索からやり直してください');
@@ -191,7 +209,10 @@ describe('カレンダー', () => {
     expect(await flashAfter(admin, confirmed)).toEqual(['error', expect.stringContaining('予約は取り消していません')]);
     expect(await prisma().officeDay.findUnique({ where: { date: '2026-12-08' } })).toMatchObject({ open: false, note: '館内設備点検' });
     expect((await prisma().booking.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe('confirmed');
-    expect(await prisma().staffAuditLog.findFirst({ where: { action: 'calendar.change' }, orderBy: { id: 'desc' } })).toMatchObject({ targetId: '2026-12-08', detail: { kind: 'closed', date: '2026-12-08', affected: 1 } });
+    expect(await prisma().staffAuditLog.findFirst({ where: { action: 'calendar.change' }, orderBy: { id: 'desc' } })).toMatchObject({
+      targetId: '2026-12-08',
+      detail: { kind: 'closed', date: '2026-12-08', affected: 1 },
+    });
 
     const v = chatUser(h, 'page-cal-after');
     await toDateQuestion(v);
@@ -262,7 +283,11 @@ describe('統計', () => {
   });
 
   it('answers a bad range with a Japanese sentence, never a 500', async () => {
-    for (const query of [{ from: '2026-12-31', to: '2026-12-01' }, { from: 'x', to: 'y' }, { from: '2000-01-01', to: '2026-12-01' }]) {
+    for (const query of [
+      { from: '2026-12-31', to: '2026-12-01' },
+      { from: 'x', to: 'y' },
+      { from: '2000-01-01', to: '2026-12-01' },
+    ]) {
       const res = await clerk.agent.get('/staff/stats').query(query);
       expect(res.status).toBe(400);
       expect(res.text).toMatch(/期間/);

@@ -58,7 +58,10 @@ describe('finding users and suspending them', () => {
     expect(ref).not.toContain(u.userId.slice(1, 9));
     for (const typed of ['港北 太郎', '港北太郎', '港北　太郎', '12345-1234567', '１２３４５－１２３４５６７', '123451234567']) {
       const result = await searchUsers(prisma(), hasher(), typed);
-      expect(result.users.map((x) => x.ref), typed).toEqual([ref]);
+      expect(
+        result.users.map((x) => x.ref),
+        typed,
+      ).toEqual([ref]);
     }
     for (const partial of ['港北', '太郎', '12345', '1234567', '港北 太']) {
       expect((await searchUsers(prisma(), hasher(), partial)).users, partial).toEqual([]);
@@ -149,8 +152,12 @@ describe('finding users and suspending them', () => {
     const u = chatUser(h, 'suspend-3');
     await u.follow();
     const cipher = h.service.deps.dialogue.cipher;
-    await expect(suspendUser(prisma(), { userId: u.userId, reason: 'rude', note: '', now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(SuspensionInputError);
-    await expect(suspendUser(prisma(), { userId: u.userId, reason: 'art12-2', note: 'x'.repeat(501), now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(SuspensionInputError);
+    await expect(suspendUser(prisma(), { userId: u.userId, reason: 'rude', note: '', now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(
+      SuspensionInputError,
+    );
+    await expect(suspendUser(prisma(), { userId: u.userId, reason: 'art12-2', note: 'x'.repeat(501), now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(
+      SuspensionInputError,
+    );
     await expect(suspendUser(prisma(), { userId: 'U0000', reason: 'art12-2', note: '', now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(UserNotFoundError);
     expect((await prisma().lineUser.findUniqueOrThrow({ where: { id: u.userId } })).suspendedAt).toBeNull();
   });

@@ -75,8 +75,17 @@ export function chatUser(h: Harness, seed: string) {
     },
     /** Taps the button labelled `label` in the bot's last reply (the last one if several). */
     async tap(label: string) {
-      const action = lastReply.flatMap(actionsIn).filter((a) => a.label === label).at(-1);
-      if (!action) throw new Error(`no button "${label}" in the last reply: ${lastReply.flatMap(actionsIn).map((a) => a.label).join(', ')}`);
+      const action = lastReply
+        .flatMap(actionsIn)
+        .filter((a) => a.label === label)
+        .at(-1);
+      if (!action)
+        throw new Error(
+          `no button "${label}" in the last reply: ${lastReply
+            .flatMap(actionsIn)
+            .map((a) => a.label)
+            .join(', ')}`,
+        );
       transcript.push(`user: (${label})`);
       await h.post([ev.postback(action.data ?? '')]);
       return collect();

@@ -201,7 +201,10 @@ export function eventsFor(line: FakeLineApi, userId: string, clock: ManualClock)
     follow: () => ({ ...withReply('follow'), follow: { isUnblocked: false } }),
     unfollow: () => base('unfollow'),
     text: (text: string) => ({ ...withReply('message'), message: { type: 'text', id: String(Date.now()), quoteToken: 'q', text } }),
-    sticker: () => ({ ...withReply('message'), message: { type: 'sticker', id: '1', quoteToken: 'q', packageId: '446', stickerId: '1988', stickerResourceType: 'STATIC' } }),
+    sticker: () => ({
+      ...withReply('message'),
+      message: { type: 'sticker', id: '1', quoteToken: 'q', packageId: '446', stickerId: '1988', stickerResourceType: 'STATIC' },
+    }),
     image: () => ({ ...withReply('message'), message: { type: 'image', id: '2', quoteToken: 'q', contentProvider: { type: 'line' } } }),
     location: () => ({ ...withReply('message'), message: { type: 'location', id: '3', latitude: 35.5, longitude: 139.6, address: 'x' } }),
     postback: (data: string) => ({ ...withReply('postback'), postback: { data } }),

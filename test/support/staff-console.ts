@@ -30,10 +30,17 @@ export function csrfFrom(html: string): string {
 }
 
 /** A cookie-keeping agent signed in as `login`, and the session's CSRF token. */
-export async function signedInAgent(app: Express, login: string, password = STAFF_PASSWORD): Promise<{ agent: ReturnType<typeof request.agent>; csrf: string }> {
+export async function signedInAgent(
+  app: Express,
+  login: string,
+  password = STAFF_PASSWORD,
+): Promise<{ agent: ReturnType<typeof request.agent>; csrf: string }> {
   const agent = request.agent(app);
   const form = await agent.get('/staff/login');
-  const res = await agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(form.text), login, password, next: '/staff/bookings' });
+  const res = await agent
+    .post('/staff/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), login, password, next: '/staff/bookings' });
   if (res.status !== 303) throw new Error(`sign-in as ${login} answered ${res.status}`);
   const page = await agent.get('/staff/account/password');
   return { agent, csrf: csrfFrom(page.text) };
@@ -42,7 +49,19 @@ export async function signedInAgent(app: Express, login: string, password = STAF
 /** A followed user and a confirmed booking with encrypted personal fields, its seat and its reminder, as booking creation stores them. */
 export async function addBookingFor(
   service: { db: { prisma: PrismaClient }; deps: { dialogue: { cipher: FieldCipher; config: Config } } },
-  input: { userId: string; date: string; time: string; name: string; jobSeekerNumber?: string; phone?: string; topic?: string; meetingUrl?: string | null; phoneChanged?: boolean; attendant?: 'none' | 'interpreter' | 'assistant'; language?: string },
+  input: {
+    userId: string;
+    date: string;
+    time: string;
+    name: string;
+    jobSeekerNumber?: string;
+    phone?: string;
+    topic?: string;
+    meetingUrl?: string | null;
+    phoneChanged?: boolean;
+    attendant?: 'none' | 'interpreter' | 'assistant';
+    language?: string;
+  },
   now: Date,
 ): Promise<string> {
   const { prisma } = service.db;

@@ -23,7 +23,9 @@ describe('the seeded terms version', () => {
   });
 
   it('fills the label and card summary of a row stored before versions had them, once, and keeps an edited one', async () => {
-    await db.prisma.termsVersion.create({ data: { version: initialTerms.version, title: initialTerms.title, body: '本文', effectiveAt: initialTerms.effectiveAt } });
+    await db.prisma.termsVersion.create({
+      data: { version: initialTerms.version, title: initialTerms.title, body: '本文', effectiveAt: initialTerms.effectiveAt },
+    });
     await seedInitialData(db.prisma);
     const row = await db.prisma.termsVersion.findUniqueOrThrow({ where: { version: initialTerms.version } });
     expect([row.label, row.status, row.body]).toEqual(['令和5年11月1日改定', 'published', '本文']);
@@ -36,7 +38,11 @@ describe('the seeded terms version', () => {
 
   it('gives the card a link to the public page only with a public base address', async () => {
     expect((await termsCardFor(db.prisma, initialTerms.version, undefined))?.fullTextUrl).toBeUndefined();
-    expect(await termsCardFor(db.prisma, initialTerms.version, 'https://line.example.jp/hw')).toMatchObject({ label: '令和5年11月1日改定', effectiveDate: '2023-11-01', fullTextUrl: 'https://line.example.jp/hw/terms/2023-11-01' });
+    expect(await termsCardFor(db.prisma, initialTerms.version, 'https://line.example.jp/hw')).toMatchObject({
+      label: '令和5年11月1日改定',
+      effectiveDate: '2023-11-01',
+      fullTextUrl: 'https://line.example.jp/hw/terms/2023-11-01',
+    });
     expect(await termsCardFor(db.prisma, '2099-01-01', 'https://line.example.jp')).toBeUndefined();
     expect(termsPageUrl('https://line.example.jp/', '2027-01-01')).toBe('https://line.example.jp/terms/2027-01-01');
   });
@@ -61,7 +67,13 @@ describe('configuration for terms changes and announcements', () => {
   });
 
   it('refuses a base address LINE would not open, naming the variable', () => {
-    for (const value of ['http://line.example.jp', 'line.example.jp', 'https://line.example.jp/?a=1', 'https://user:pw@line.example.jp', 'javascript:alert(1)']) {
+    for (const value of [
+      'http://line.example.jp',
+      'line.example.jp',
+      'https://line.example.jp/?a=1',
+      'https://user:pw@line.example.jp',
+      'javascript:alert(1)',
+    ]) {
       expect(refusal({ PUBLIC_BASE_URL: value })?.variable, value).toBe('PUBLIC_BASE_URL');
     }
   });

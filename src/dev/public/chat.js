@@ -224,7 +224,10 @@ function renderChat() {
 function renderPanel() {
   const list = $('panel');
   list.textContent = '';
-  const entries = state.panel.filter((e) => !state.onlyRejected || e.rejected).slice(-200).reverse();
+  const entries = state.panel
+    .filter((e) => !state.onlyRejected || e.rejected)
+    .slice(-200)
+    .reverse();
   for (const entry of entries) {
     const item = el('li', `panel-entry ${entry.kind}${entry.rejected ? ' rejected' : ''}`);
     const details = el('details');
@@ -292,7 +295,14 @@ $('user').addEventListener('change', (e) => {
 });
 $('add-user').addEventListener('click', () => {
   const name = window.prompt('追加する利用者の表示名');
-  if (name) post('/dev/api/users', { name }).then((user) => { state.userId = user.id; return poll(); }, (error) => showError(error.message));
+  if (name)
+    post('/dev/api/users', { name }).then(
+      (user) => {
+        state.userId = user.id;
+        return poll();
+      },
+      (error) => showError(error.message),
+    );
 });
 $('follow').addEventListener('click', () => send({ type: 'follow' }));
 $('unfollow').addEventListener('click', () => send({ type: 'unfollow' }));

@@ -6,7 +6,17 @@
 import type { PageModule } from '../console.ts';
 import { formText, uuidParam } from '../forms.ts';
 import { StaffHttpError } from '../routes.ts';
-import { AccountError, createAccount, findAccount, issueApiToken, listAccounts, listApiTokens, resetPassword, revokeApiToken, setAccountDisabled } from '../accounts.ts';
+import {
+  AccountError,
+  createAccount,
+  findAccount,
+  issueApiToken,
+  listAccounts,
+  listApiTokens,
+  resetPassword,
+  revokeApiToken,
+  setAccountDisabled,
+} from '../accounts.ts';
 import type { Role } from '../accounts.ts';
 
 const admin = { role: 'admin' } as const;
@@ -36,12 +46,23 @@ export const accountPages: PageModule = (routes, kit) => {
     await kit.render(res, 'accounts/show.njk', { account, tokens: await listApiTokens(kit.prisma, account.id) });
   });
 
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     routes.post(`/accounts/:id/${action}`, admin, async (req, res) => {
       const id = uuidParam(req);
       try {
         const { changed } = await setAccountDisabled(kit.prisma, id, disabled, who(res), kit.clock.now());
-        await kit.flash(res, 'success', changed ? (disabled ? 'アカウントを無効にしました。サインイン中の画面とAPIトークンも使えなくなりました。' : 'アカウントを有効に戻しました。') : '変更はありません。');
+        await kit.flash(
+          res,
+          'success',
+          changed
+            ? disabled
+              ? 'アカウントを無効にしました。サインイン中の画面とAPIトークンも使えなくなりました。'
+              : 'アカウントを有効に戻しました。'
+            : '変更はありません。',
+        );
       } catch (error) {
         if (!(error instanceof AccountError)) throw error;
         await kit.flash(res, 'error', error.message);
@@ -54,7 +75,11 @@ export const accountPages: PageModule = (routes, kit) => {
     const id = uuidParam(req);
     try {
       const reset = await resetPassword(kit.prisma, id, who(res), kit.clock.now());
-      await kit.render(res, 'accounts/secret.njk', { title: 'パスワードをリセットしました', account: { id, login: reset.login }, oneTimePassword: reset.oneTimePassword });
+      await kit.render(res, 'accounts/secret.njk', {
+        title: 'パスワードをリセットしました',
+        account: { id, login: reset.login },
+        oneTimePassword: reset.oneTimePassword,
+      });
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       throw new StaffHttpError(404, error.message);
@@ -75,20 +100,16 @@ export const accountPages: PageModule = (routes, kit) => {
     }
   });
 
-  routes.post(
-    '/accounts/:id/tokens/:tokenId/revoke',
-    admin,
-    async (req, res) => {
-      const id = uuidParam(req);
-      const tokenId = uuidParam(req, 'tokenId');
-      try {
-        await revokeApiToken(kit.prisma, tokenId, who(res), kit.clock.now());
-        await kit.flash(res, 'success', 'APIトークンを取り消しました。');
-      } catch (error) {
-        if (!(error instanceof AccountError)) throw error;
-        await kit.flash(res, 'error', error.message);
-      }
-      kit.redirect(res, `/staff/accounts/${id}`);
-    },
-  );
+  routes.post('/accounts/:id/tokens/:tokenId/revoke', admin, async (req, res) => {
+    const id = uuidParam(req);
+    const tokenId = uuidParam(req, 'tokenId');
+    try {
+      await revokeApiToken(kit.prisma, tokenId, who(res), kit.clock.now());
+      await kit.flash(res, 'success', 'APIトークンを取り消しました。');
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      await kit.flash(res, 'error', error.message);
+    }
+    kit.redirect(res, `/staff/accounts/${id}`);
+  });
 };

@@ -34,7 +34,10 @@ export const announcementPages: PageModule = (routes, kit) => {
 
   routes.get('/announcements', admin, async (_req, res) => {
     const announcements = await listAnnouncements(kit.prisma);
-    refreshWhile(res, announcements.some((a) => a.status === 'sending'));
+    refreshWhile(
+      res,
+      announcements.some((a) => a.status === 'sending'),
+    );
     await kit.render(res, 'announcements/index.njk', { announcements, refreshSeconds });
   });
 
@@ -47,7 +50,11 @@ export const announcementPages: PageModule = (routes, kit) => {
     try {
       const notice = validateOfficeNotice(form);
       const recipients = await countNoticeRecipients(kit.prisma, notice);
-      await kit.render(res, 'announcements/notice-preview.njk', { form: notice, recipients, preview: previewOf(officeNoticeMessages(notice.body, officeWordingOf(kit))) });
+      await kit.render(res, 'announcements/notice-preview.njk', {
+        form: notice,
+        recipients,
+        preview: previewOf(officeNoticeMessages(notice.body, officeWordingOf(kit))),
+      });
     } catch (error) {
       if (!(error instanceof AnnouncementInputError)) throw error;
       await kit.render(res, 'announcements/notice-new.njk', { form, error: error.message, errorField: error.field, maxLength: noticeBodyMaxLength }, 400);
@@ -57,12 +64,22 @@ export const announcementPages: PageModule = (routes, kit) => {
   routes.post('/announcements/notices', admin, async (req, res) => {
     const form = noticeForm(req);
     try {
-      const created = await createOfficeNotice(kit.prisma, form, { now: kit.clock.now(), office: officeWordingOf(kit), publicBaseUrl: kit.config.PUBLIC_BASE_URL, by: kit.actor(res).login });
+      const created = await createOfficeNotice(kit.prisma, form, {
+        now: kit.clock.now(),
+        office: officeWordingOf(kit),
+        publicBaseUrl: kit.config.PUBLIC_BASE_URL,
+        by: kit.actor(res).login,
+      });
       await kit.audit(res, {
         action: 'announcement.notice.send',
         targetType: 'announcement',
         targetId: created.announcement.id,
-        detail: { audience: created.announcement.audience, rangeFrom: created.announcement.rangeFrom, rangeTo: created.announcement.rangeTo, recipients: created.recipients },
+        detail: {
+          audience: created.announcement.audience,
+          rangeFrom: created.announcement.rangeFrom,
+          rangeTo: created.announcement.rangeTo,
+          recipients: created.recipients,
+        },
       });
       await kit.flash(res, 'success', `お知らせを ${created.recipients} 人へ送信しています。`);
       kit.redirect(res, `/staff/announcements/${created.announcement.id}`);
@@ -74,7 +91,10 @@ export const announcementPages: PageModule = (routes, kit) => {
 
   routes.get('/announcements/:id', admin, async (req, res) => {
     const id = uuidParam(req);
-    const announcement = await kit.prisma.announcement.findUnique({ where: { id }, include: { termsVersion: { select: { id: true, version: true, label: true } } } });
+    const announcement = await kit.prisma.announcement.findUnique({
+      where: { id },
+      include: { termsVersion: { select: { id: true, version: true, label: true } } },
+    });
     if (!announcement) throw new StaffHttpError(404, 'そのお知らせは見つかりません。お知らせの一覧から選び直してください。');
     const progress = (await announcementProgress(kit.prisma, [id])).get(id);
     const messages = announcement.messages as unknown as Record<string, Message[]>;
@@ -93,12 +113,36 @@ export const announcementPages: PageModule = (routes, kit) => {
       const id = uuidParam(req);
       const result = await run(id);
       const changed = typeof result === 'number' ? result > 0 : result;
-      if (changed) await kit.audit(res, { action: code, targetType: 'announcement', targetId: id, ...(typeof result === 'number' ? { detail: { batches: result } } : {}) });
+      if (changed)
+        await kit.audit(res, {
+          action: code,
+          targetType: 'announcement',
+          targetId: id,
+          ...(typeof result === 'number' ? { detail: { batches: result } } : {}),
+        });
       await kit.flash(res, changed ? 'success' : 'error', changed ? done : nothing);
       kit.redirect(res, `/staff/announcements/${id}`);
     });
   };
-  action('pause', 'announcement.pause', (id) => pauseAnnouncement(kit.prisma, id), '一時停止しました。送信中の分が終わると止まります。', '送信中ではないため、一時停止できません。');
-  action('resume', 'announcement.resume', (id) => resumeAnnouncement(kit.prisma, id, kit.clock.now()), '再開しました。止まったところから送信を続けます。', '一時停止中ではないため、再開できません。');
-  action('retry', 'announcement.retry-failed', (id) => retryFailedBatches(kit.prisma, id, kit.clock.now()), '失敗した分をもう一度送信します（すでに届いている分は重ねて届きません）。', 'もう一度送る失敗分はありません。');
+  action(
+    'pause',
+    'announcement.pause',
+    (id) => pauseAnnouncement(kit.prisma, id),
+    '一時停止しました。送信中の分が終わると止まります。',
+    '送信中ではないため、一時停止できません。',
+  );
+  action(
+    'resume',
+    'announcement.resume',
+    (id) => resumeAnnouncement(kit.prisma, id, kit.clock.now()),
+    '再開しました。止まったところから送信を続けます。',
+    '一時停止中ではないため、再開できません。',
+  );
+  action(
+    'retry',
+    'announcement.retry-failed',
+    (id) => retryFailedBatches(kit.prisma, id, kit.clock.now()),
+    '失敗した分をもう一度送信します（すでに届いている分は重ねて届きません）。',
+    'もう一度送る失敗分はありません。',
+  );
 };

@@ -74,7 +74,12 @@ export const authPages: PageModule = (routes, kit) => {
     const password = formText(req, 'password', 300);
     const confirm = formText(req, 'confirm', 300);
     if (password !== confirm) {
-      await kit.render(res, 'account-password.njk', { mustChange: session.mustChangePassword, error: '確認のために入力したパスワードが一致しません。もう一度入力してください。' }, 400);
+      await kit.render(
+        res,
+        'account-password.njk',
+        { mustChange: session.mustChangePassword, error: '確認のために入力したパスワードが一致しません。もう一度入力してください。' },
+        400,
+      );
       return;
     }
     try {
@@ -89,7 +94,13 @@ export const authPages: PageModule = (routes, kit) => {
   });
 };
 
-async function renderLogin(kit: StaffPageKit, req: Request, res: Response, vars: { next: string; login?: string; error?: string }, status = 200): Promise<void> {
+async function renderLogin(
+  kit: StaffPageKit,
+  req: Request,
+  res: Response,
+  vars: { next: string; login?: string; error?: string },
+  status = 200,
+): Promise<void> {
   const token = randomBytes(24).toString('base64url');
   res.cookie(loginCookie, token, { httpOnly: true, sameSite: 'strict', secure: kit.config.STAFF_COOKIE_SECURE, path: '/staff/login' });
   await kit.render(res, 'login.njk', { ...vars, loginToken: token, signedOut: queryText(req, 'signedOut') === '1' }, status);

@@ -68,9 +68,17 @@ export const bookingPages: PageModule = (routes, kit) => {
     }
     const statusKey = queryText(req, 'status') in statusFilters ? queryText(req, 'status') : 'active';
     const q = queryText(req, 'q', 50).trim();
-    const all = await bookingsBetween(kit.prisma, kit.cipher, kit.config, { from, to, ...(statusFilters[statusKey]?.statuses ? { statuses: statusFilters[statusKey].statuses } : {}) });
+    const all = await bookingsBetween(kit.prisma, kit.cipher, kit.config, {
+      from,
+      to,
+      ...(statusFilters[statusKey]?.statuses ? { statuses: statusFilters[statusKey].statuses } : {}),
+    });
     const bookings = q ? all.filter((b) => nameMatches(b.name, q)) : all;
-    await kit.audit(res, { action: 'bookings.list', targetType: 'list', detail: { from, to, status: statusKey, shown: bookings.length, nameFilter: q.length > 0 } });
+    await kit.audit(res, {
+      action: 'bookings.list',
+      targetType: 'list',
+      detail: { from, to, status: statusKey, shown: bookings.length, nameFilter: q.length > 0 },
+    });
     await kit.render(res, 'bookings/index.njk', {
       days: byDay(bookings),
       filter: { from, to, status: statusKey, q },
@@ -84,7 +92,11 @@ export const bookingPages: PageModule = (routes, kit) => {
   // A day's list for the counsellors, laid out for paper.
   routes.get('/bookings/print', staff, async (req, res) => {
     const date = dateQuery(queryText(req, 'date'), tokyoDateOf(kit.clock.now()));
-    const bookings = await bookingsBetween(kit.prisma, kit.cipher, kit.config, { from: date, to: date, statuses: ['confirmed', 'contacted', 'attended', 'no_show'] });
+    const bookings = await bookingsBetween(kit.prisma, kit.cipher, kit.config, {
+      from: date,
+      to: date,
+      statuses: ['confirmed', 'contacted', 'attended', 'no_show'],
+    });
     await kit.audit(res, { action: 'bookings.print', targetType: 'list', detail: { date, shown: bookings.length } });
     await kit.render(res, 'bookings/print.njk', { date, bookings, printedAt: kit.clock.now() });
   });
@@ -96,7 +108,19 @@ export const bookingPages: PageModule = (routes, kit) => {
     await kit.audit(res, { action: 'bookings.csv', targetType: 'list', detail: { date, shown: bookings.length } });
     let body = csvBom + csvLine(['日付', '開始', '状態', '氏名', '求職番号', '電話番号', '電話番号の変更', '相談内容', '通訳・介助', '参加用URL', '予約ID']);
     for (const b of bookings) {
-      body += csvLine([b.date, b.startTime, b.statusLabel, b.name, b.jobSeekerNumber, b.phone, b.phoneChanged ? 'あり' : '', b.topic, b.attendantLabel, b.meetingUrl ?? (b.defaultMeetingUrl ? `（既定）${b.defaultMeetingUrl}` : ''), b.id]);
+      body += csvLine([
+        b.date,
+        b.startTime,
+        b.statusLabel,
+        b.name,
+        b.jobSeekerNumber,
+        b.phone,
+        b.phoneChanged ? 'あり' : '',
+        b.topic,
+        b.attendantLabel,
+        b.meetingUrl ?? (b.defaultMeetingUrl ? `（既定）${b.defaultMeetingUrl}` : ''),
+        b.id,
+      ]);
     }
     res.set('content-type', 'text/csv; charset=utf-8');
     res.set('content-disposition', `attachment; filename="bookings-${date}.csv"`);
@@ -168,7 +192,9 @@ export const bookingPages: PageModule = (routes, kit) => {
       const r = await cancelBookingByStaff(kit.prisma, id, reason, kit.clock.now(), by);
       if (!r.changed) return 'この予約は既にキャンセルされています。';
       await kit.audit(res, { action: 'booking.cancel', targetType: 'booking', targetId: id, detail: { by } });
-      return by === 'office' ? 'キャンセルしました。本人には、お詫びと再予約のご案内を送ります。' : 'キャンセルしました。本人にキャンセルのお知らせを送ります。';
+      return by === 'office'
+        ? 'キャンセルしました。本人には、お詫びと再予約のご案内を送ります。'
+        : 'キャンセルしました。本人にキャンセルのお知らせを送ります。';
     });
   });
 
@@ -186,7 +212,12 @@ export const bookingPages: PageModule = (routes, kit) => {
       const calendar = await loadOfficeCalendar(kit.prisma, kit.config, now);
       const r = await rescheduleBooking(kit.prisma, id, to, now, { calendar, sealer: sealerOf(kit), office: officeOf(kit) });
       if (!r.changed) return '同じ日時が選ばれたため、変更はありません。';
-      await kit.audit(res, { action: 'booking.reschedule', targetType: 'booking', targetId: id, detail: { fromDate: r.from.date, fromTime: r.from.time, toDate: to.date, toTime: to.time } });
+      await kit.audit(res, {
+        action: 'booking.reschedule',
+        targetType: 'booking',
+        targetId: id,
+        detail: { fromDate: r.from.date, fromTime: r.from.time, toDate: to.date, toTime: to.time },
+      });
       return `日時を${formatJpDate(to.date, { withYear: true })} ${to.time}に変更しました。本人に変更のお知らせを送り、前日のご案内も新しい日時に合わせます。`;
     });
   });
@@ -216,7 +247,11 @@ export const bookingPages: PageModule = (routes, kit) => {
       kit.redirect(res, `/staff/bookings/${id}#message`);
       return;
     }
-    await kit.render(res, 'bookings/message-preview.njk', { booking: { id, date: booking.date, startTime: booking.startTime, unfollowed: booking.flags.some((f) => f.code === 'unfollowed') }, message, preview });
+    await kit.render(res, 'bookings/message-preview.njk', {
+      booking: { id, date: booking.date, startTime: booking.startTime, unfollowed: booking.flags.some((f) => f.code === 'unfollowed') },
+      message,
+      preview,
+    });
   });
 
   routes.post('/bookings/:id/message', staff, async (req, res) => {
@@ -251,10 +286,12 @@ async function act(kit: StaffPageKit, res: Response, id: string, work: () => Pro
 function refusalMessage(error: unknown): string | null {
   if (error instanceof BookingNotFoundError) return 'その予約は見つかりません。予約一覧から選び直してください。';
   if (error instanceof BookingStateError) return `この予約は「${statusLabels[error.status] ?? error.status}」のため、この操作はできません。`;
-  if (error instanceof NoShowTooEarlyError) return `無断キャンセルは開始10分後（${tokyoTimeOf(error.allowedFrom)}）から記録できます。それまでに連絡があれば「遅れる連絡あり」を記録してください。`;
+  if (error instanceof NoShowTooEarlyError)
+    return `無断キャンセルは開始10分後（${tokyoTimeOf(error.allowedFrom)}）から記録できます。それまでに連絡があれば「遅れる連絡あり」を記録してください。`;
   if (error instanceof AttendanceTooEarlyError) return `出席は開始時刻（${tokyoTimeOf(error.allowedFrom)}）から記録できます。`;
   if (error instanceof InvalidMeetingUrlError) return '参加用URLは https:// で始まるURLを、空白を入れずに1000文字以内で入力してください。';
-  if (error instanceof SlotUnavailableError) return `${formatJpDate(error.date, { withYear: true })} ${error.time}は予約できません（埋まったか、受付期間外です）。一覧から別の日時を選んでください。`;
+  if (error instanceof SlotUnavailableError)
+    return `${formatJpDate(error.date, { withYear: true })} ${error.time}は予約できません（埋まったか、受付期間外です）。一覧から別の日時を選んでください。`;
   if (error instanceof StaffHttpError) return error.status === 400 ? error.message : null;
   return null;
 }
@@ -277,10 +314,17 @@ async function renderDetail(kit: StaffPageKit, res: Response, booking: BookingFo
     canNoShow: booking.status === 'confirmed' && now >= noShowFrom,
     noShowFrom,
     canContact: booking.status === 'confirmed',
-    slotDays: slots.map((day) => ({ date: day.date, starts: day.starts.filter((t) => !(day.date === booking.date && t === booking.startTime)) })).filter((d) => d.starts.length > 0),
+    slotDays: slots
+      .map((day) => ({ date: day.date, starts: day.starts.filter((t) => !(day.date === booking.date && t === booking.startTime)) }))
+      .filter((d) => d.starts.length > 0),
     history: [
       ...booking.notices.map((n) => ({ at: n.sentAt ?? n.dueAt, kindLabel: n.kindLabel, statusLabel: n.statusLabel, lastError: n.lastError })),
-      ...messages.map((m) => ({ at: m.sentAt ?? m.createdAt, kindLabel: pushKindLabels[m.kind] ?? m.kind, statusLabel: pushStatusLabels[m.status] ?? m.status, lastError: m.lastError })),
+      ...messages.map((m) => ({
+        at: m.sentAt ?? m.createdAt,
+        kindLabel: pushKindLabels[m.kind] ?? m.kind,
+        statusLabel: pushStatusLabels[m.status] ?? m.status,
+        lastError: m.lastError,
+      })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime()),
     messageMax: staffMessageMaxLength,
   });

@@ -8,7 +8,16 @@
 import type { Request, Response } from 'express';
 import type { PageModule, StaffPageKit } from '../console.ts';
 import { formText, queryText } from '../forms.ts';
-import { applyCalendarChange, bookingsNotFitting, CALENDAR_NOTE_MAX, calendarAfter, CalendarChangeError, calendarEntriesFrom, checkCalendarChange, loadOfficeCalendar } from '../../office-days.ts';
+import {
+  applyCalendarChange,
+  bookingsNotFitting,
+  CALENDAR_NOTE_MAX,
+  calendarAfter,
+  CalendarChangeError,
+  calendarEntriesFrom,
+  checkCalendarChange,
+  loadOfficeCalendar,
+} from '../../office-days.ts';
 import type { CalendarChange } from '../../office-days.ts';
 import { takenSeats } from '../../booking/bookings.ts';
 import { calendarDay } from '../../cli/calendar-command.ts';
@@ -57,7 +66,14 @@ function changeOf(req: Request): CalendarChange {
       return { kind, date, capacity, note };
     }
     case 'block':
-      return { kind, date, from: formText(req, 'from', 10).normalize('NFKC').trim(), until: formText(req, 'until', 10).normalize('NFKC').trim(), seats: wholeOrNull('seats', '減らす人数'), note };
+      return {
+        kind,
+        date,
+        from: formText(req, 'from', 10).normalize('NFKC').trim(),
+        until: formText(req, 'until', 10).normalize('NFKC').trim(),
+        seats: wholeOrNull('seats', '減らす人数'),
+        note,
+      };
     case 'unblock': {
       const id = formText(req, 'id', 40);
       if (!uuidPattern.test(id)) throw new CalendarChangeError('id', '止めた時間帯が見つかりません。カレンダーを開き直してください。');
@@ -82,7 +98,12 @@ function auditDetail(change: CalendarChange, affected: number): Record<string, s
   }
 }
 
-async function renderCalendar(kit: StaffPageKit, res: Response, options: { from?: string; weeks?: number; error?: string; form?: Record<string, string> } = {}, status = 200): Promise<void> {
+async function renderCalendar(
+  kit: StaffPageKit,
+  res: Response,
+  options: { from?: string; weeks?: number; error?: string; form?: Record<string, string> } = {},
+  status = 200,
+): Promise<void> {
   const now = kit.clock.now();
   const today = tokyoDateOf(now);
   const weeks = Math.min(Math.max(options.weeks ?? 4, 1), 8);
@@ -141,7 +162,8 @@ export const calendarPages: PageModule = (routes, kit) => {
       change = changeOf(req);
       checkCalendarChange(change);
       // A past date cannot be booked any more: a change there would do nothing.
-      if (change.kind !== 'unblock' && change.date < tokyoDateOf(now)) throw new CalendarChangeError('date', '今日より前の日付は変更できません。今日以降の日付を選んでください。');
+      if (change.kind !== 'unblock' && change.date < tokyoDateOf(now))
+        throw new CalendarChangeError('date', '今日より前の日付は変更できません。今日以降の日付を選んでください。');
     } catch (error) {
       if (!(error instanceof CalendarChangeError)) throw error;
       // The form again with what was typed and the message, so nothing is lost.
@@ -160,12 +182,22 @@ export const calendarPages: PageModule = (routes, kit) => {
     const alreadyAffected = date === null ? [] : await bookingsNotFitting(kit.prisma, date, calendar);
     const newlyAffected = affected.filter((b) => !alreadyAffected.some((a) => a.id === b.id));
     if (newlyAffected.length > 0 && formText(req, 'confirm', 10) !== 'yes') {
-      const fields = Object.fromEntries(['kind', 'date', 'note', 'capacity', 'from', 'until', 'seats', 'id'].map((field) => [field, formText(req, field, 200)]));
-      await kit.render(res, 'calendar/confirm.njk', { change, kindLabel: changeKindLabels[change.kind], date, affected: newlyAffected, statusLabels, fields: Object.entries(fields).filter(([, value]) => value !== '') });
+      const fields = Object.fromEntries(
+        ['kind', 'date', 'note', 'capacity', 'from', 'until', 'seats', 'id'].map((field) => [field, formText(req, field, 200)]),
+      );
+      await kit.render(res, 'calendar/confirm.njk', {
+        change,
+        kindLabel: changeKindLabels[change.kind],
+        date,
+        affected: newlyAffected,
+        statusLabels,
+        fields: Object.entries(fields).filter(([, value]) => value !== ''),
+      });
       return;
     }
     const result = await applyCalendarChange(kit.prisma, change, now);
-    if (result.changed) await kit.audit(res, { action: 'calendar.change', targetType: 'office-day', targetId: date, detail: auditDetail(change, newlyAffected.length) });
+    if (result.changed)
+      await kit.audit(res, { action: 'calendar.change', targetType: 'office-day', targetId: date, detail: auditDetail(change, newlyAffected.length) });
     const message = !result.changed
       ? 'すでに取り消されていました。カレンダーは変わっていません。'
       : newlyAffected.length > 0

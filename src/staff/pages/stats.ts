@@ -37,7 +37,12 @@ export const statsPages: PageModule = (routes, kit) => {
     let body: string;
     try {
       const stats = await loadStatistics(kit.prisma, range);
-      body = csvBom + csvLine(['区分', '項目', ...countColumns.map((c) => c.title)]) + statisticsCsvRows(stats).map((row) => csvLine(row)).join('');
+      body =
+        csvBom +
+        csvLine(['区分', '項目', ...countColumns.map((c) => c.title)]) +
+        statisticsCsvRows(stats)
+          .map((row) => csvLine(row))
+          .join('');
     } catch (error) {
       if (!(error instanceof StatisticsRangeError)) throw error;
       await kit.render(res, 'stats/index.njk', { range, stats: null, columns: countColumns, error: error.message }, 400);

@@ -26,7 +26,11 @@ export function termsIdParam(req: Request): number {
 }
 
 /** The office as messages quote it. */
-export const officeWordingOf = (kit: StaffPageKit) => ({ officeName: kit.config.OFFICE_NAME, officePhone: kit.config.OFFICE_PHONE, officePhoneHours: kit.config.OFFICE_PHONE_HOURS });
+export const officeWordingOf = (kit: StaffPageKit) => ({
+  officeName: kit.config.OFFICE_NAME,
+  officePhone: kit.config.OFFICE_PHONE,
+  officePhoneHours: kit.config.OFFICE_PHONE_HOURS,
+});
 
 export const termsPages: PageModule = (routes, kit) => {
   const office = () => officeWordingOf(kit);
@@ -41,7 +45,8 @@ export const termsPages: PageModule = (routes, kit) => {
     const now = kit.clock.now();
     const all = await listTermsVersions(kit.prisma);
     const inForce = all.find((v) => v.status === 'published' && v.effectiveAt.getTime() <= now.getTime());
-    const standing = (v: (typeof all)[number]) => (v.status === 'draft' ? 'draft' : v.id === inForce?.id ? 'current' : v.effectiveAt.getTime() > now.getTime() ? 'upcoming' : 'past');
+    const standing = (v: (typeof all)[number]) =>
+      v.status === 'draft' ? 'draft' : v.id === inForce?.id ? 'current' : v.effectiveAt.getTime() > now.getTime() ? 'upcoming' : 'past';
     const versions = all.map((v) => ({ ...v, effectiveDate: tokyoDateOf(v.effectiveAt), standing: standing(v) }));
     await kit.render(res, 'terms/index.njk', { versions, publicBaseUrl: kit.config.PUBLIC_BASE_URL });
   });
@@ -69,63 +74,99 @@ export const termsPages: PageModule = (routes, kit) => {
       kit.redirect(res, `/staff/terms/${draft.id}`);
     } catch (error) {
       if (!(error instanceof TermsVersionError)) throw error;
-      await kit.render(res, 'terms/new.njk', { form, error: error.message, errorField: error.field, limits: termsLimits, earliest: addDays(tokyoDateOf(kit.clock.now()), 1) }, 400);
+      await kit.render(
+        res,
+        'terms/new.njk',
+        { form, error: error.message, errorField: error.field, limits: termsLimits, earliest: addDays(tokyoDateOf(kit.clock.now()), 1) },
+        400,
+      );
     }
   });
 
-  routes.get('/terms/:id', admin, async (req, res) => {
-    const terms = await kit.prisma.termsVersion.findUnique({ where: { id: termsIdParam(req) } });
-    if (!terms) throw new StaffHttpError(404, 'その版は見つかりません。利用規約の一覧から選び直してください。');
-    const effectiveDate = tokyoDateOf(terms.effectiveAt);
-    let announcement: ReturnType<typeof termsAnnouncementMessages> | undefined;
-    let announcementError: string | undefined;
-    try {
-      announcement = termsAnnouncementMessages(terms, { office: office(), publicBaseUrl: kit.config.PUBLIC_BASE_URL });
-    } catch (error) {
-      if (!(error instanceof AnnouncementContentError)) throw error;
-      announcementError = error.message;
-    }
-    const [followers, booked] = await Promise.all([
-      kit.prisma.lineUser.count({ where: { unfollowedAt: null } }),
-      kit.prisma.lineUser.count({ where: { unfollowedAt: null, bookings: { some: { status: { in: ['confirmed', 'contacted'] }, date: { gte: effectiveDate } } } } }),
-    ]);
-    const announcements = await kit.prisma.announcement.findMany({ where: { termsVersionId: terms.id }, orderBy: { createdAt: 'desc' }, select: { id: true, status: true, createdAt: true } });
-    await kit.render(res, 'terms/show.njk', {
-      terms: { ...terms, effectiveDate },
-      publishable: terms.status === 'draft' && effectiveDate > tokyoDateOf(kit.clock.now()),
-      previews: announcement ? { all: previewOf(announcement.all), booked: previewOf(announcement.booked) } : null,
-      announcementError,
-      card: previewOf(consentCardMessages(terms, dialogueOffice(), kit.config.PUBLIC_BASE_URL, true)),
-      newUserCard: previewOf(consentCardMessages(terms, dialogueOffice(), kit.config.PUBLIC_BASE_URL, false)),
-      recipients: { all: followers - booked, booked, total: followers },
-      announcements,
-      publicBaseUrl: kit.config.PUBLIC_BASE_URL,
-    });
-  }, { id: '1' });
+  routes.get(
+    '/terms/:id',
+    admin,
+    async (req, res) => {
+      const terms = await kit.prisma.termsVersion.findUnique({ where: { id: termsIdParam(req) } });
+      if (!terms) throw new StaffHttpError(404, 'その版は見つかりません。利用規約の一覧から選び直してください。');
+      const effectiveDate = tokyoDateOf(terms.effectiveAt);
+      let announcement: ReturnType<typeof termsAnnouncementMessages> | undefined;
+      let announcementError: string | undefined;
+      try {
+        announcement = termsAnnouncementMessages(terms, { office: office(), publicBaseUrl: kit.config.PUBLIC_BASE_URL });
+      } catch (error) {
+        if (!(error instanceof AnnouncementContentError)) throw error;
+        announcementError = error.message;
+      }
+      const [followers, booked] = await Promise.all([
+        kit.prisma.lineUser.count({ where: { unfollowedAt: null } }),
+        kit.prisma.lineUser.count({
+          where: { unfollowedAt: null, bookings: { some: { status: { in: ['confirmed', 'contacted'] }, date: { gte: effectiveDate } } } },
+        }),
+      ]);
+      const announcements = await kit.prisma.announcement.findMany({
+        where: { termsVersionId: terms.id },
+        orderBy: { createdAt: 'desc' },
+        select: { id: true, status: true, createdAt: true },
+      });
+      await kit.render(res, 'terms/show.njk', {
+        terms: { ...terms, effectiveDate },
+        publishable: terms.status === 'draft' && effectiveDate > tokyoDateOf(kit.clock.now()),
+        previews: announcement ? { all: previewOf(announcement.all), booked: previewOf(announcement.booked) } : null,
+        announcementError,
+        card: previewOf(consentCardMessages(terms, dialogueOffice(), kit.config.PUBLIC_BASE_URL, true)),
+        newUserCard: previewOf(consentCardMessages(terms, dialogueOffice(), kit.config.PUBLIC_BASE_URL, false)),
+        recipients: { all: followers - booked, booked, total: followers },
+        announcements,
+        publicBaseUrl: kit.config.PUBLIC_BASE_URL,
+      });
+    },
+    { id: '1' },
+  );
 
-  routes.post('/terms/:id/publish', admin, async (req, res) => {
-    const id = termsIdParam(req);
-    try {
-      const published = await publishTermsVersion(kit.prisma, id, { now: kit.clock.now(), office: office(), publicBaseUrl: kit.config.PUBLIC_BASE_URL, by: kit.actor(res).login });
-      await kit.audit(res, { action: 'terms.publish', targetType: 'terms', targetId: String(id), detail: { announcementId: published.announcement.id, recipients: published.recipients, batches: published.batches } });
-      await kit.flash(res, 'success', `公開しました。友だち ${published.recipients} 人へのお知らせを送信しています。`);
-      kit.redirect(res, `/staff/announcements/${published.announcement.id}`);
-    } catch (error) {
-      if (!(error instanceof TermsVersionError) && !(error instanceof AnnouncementContentError)) throw error;
-      await kit.flash(res, 'error', error.message);
+  routes.post(
+    '/terms/:id/publish',
+    admin,
+    async (req, res) => {
+      const id = termsIdParam(req);
+      try {
+        const published = await publishTermsVersion(kit.prisma, id, {
+          now: kit.clock.now(),
+          office: office(),
+          publicBaseUrl: kit.config.PUBLIC_BASE_URL,
+          by: kit.actor(res).login,
+        });
+        await kit.audit(res, {
+          action: 'terms.publish',
+          targetType: 'terms',
+          targetId: String(id),
+          detail: { announcementId: published.announcement.id, recipients: published.recipients, batches: published.batches },
+        });
+        await kit.flash(res, 'success', `公開しました。友だち ${published.recipients} 人へのお知らせを送信しています。`);
+        kit.redirect(res, `/staff/announcements/${published.announcement.id}`);
+      } catch (error) {
+        if (!(error instanceof TermsVersionError) && !(error instanceof AnnouncementContentError)) throw error;
+        await kit.flash(res, 'error', error.message);
+        kit.redirect(res, `/staff/terms/${id}`);
+      }
+    },
+    { id: '1' },
+  );
+
+  routes.post(
+    '/terms/:id/delete',
+    admin,
+    async (req, res) => {
+      const id = termsIdParam(req);
+      if (await deleteTermsDraft(kit.prisma, id)) {
+        await kit.audit(res, { action: 'terms.draft.delete', targetType: 'terms', targetId: String(id) });
+        await kit.flash(res, 'success', '下書きを削除しました。');
+        kit.redirect(res, '/staff/terms');
+        return;
+      }
+      await kit.flash(res, 'error', '公開済みの版は削除できません（同意の記録が参照しています）。');
       kit.redirect(res, `/staff/terms/${id}`);
-    }
-  }, { id: '1' });
-
-  routes.post('/terms/:id/delete', admin, async (req, res) => {
-    const id = termsIdParam(req);
-    if (await deleteTermsDraft(kit.prisma, id)) {
-      await kit.audit(res, { action: 'terms.draft.delete', targetType: 'terms', targetId: String(id) });
-      await kit.flash(res, 'success', '下書きを削除しました。');
-      kit.redirect(res, '/staff/terms');
-      return;
-    }
-    await kit.flash(res, 'error', '公開済みの版は削除できません（同意の記録が参照しています）。');
-    kit.redirect(res, `/staff/terms/${id}`);
-  }, { id: '1' });
+    },
+    { id: '1' },
+  );
 };

@@ -102,8 +102,14 @@ export const userPages: PageModule = (routes, kit) => {
     { role: 'staff' },
     async (req, res) => {
       const { ref, userId } = await userOf(req, kit);
-      const result = await liftSuspension(kit.prisma, { userId, now: kit.clock.now() }, (tx) => kit.audit(res, { action: 'user.unsuspend', targetType: 'user', targetId: ref }, tx));
-      await kit.flash(res, result.changed ? 'success' : 'info', result.changed ? '利用停止を解除しました。オンラインで予約できるようになります。' : 'この利用者は利用停止になっていません。');
+      const result = await liftSuspension(kit.prisma, { userId, now: kit.clock.now() }, (tx) =>
+        kit.audit(res, { action: 'user.unsuspend', targetType: 'user', targetId: ref }, tx),
+      );
+      await kit.flash(
+        res,
+        result.changed ? 'success' : 'info',
+        result.changed ? '利用停止を解除しました。オンラインで予約できるようになります。' : 'この利用者は利用停止になっていません。',
+      );
       kit.redirect(res, `/staff/users/${ref}`);
     },
     exampleRef,

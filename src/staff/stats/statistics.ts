@@ -56,7 +56,17 @@ export class StatisticsRangeError extends Error {
   override name = 'StatisticsRangeError';
 }
 
-const zero = (): Counts => ({ bookings: 0, attended: 0, contacted: 0, noShow: 0, cancelledByUserPhone: 0, cancelledByUserChat: 0, cancelledByOffice: 0, cancelledOther: 0, pending: 0 });
+const zero = (): Counts => ({
+  bookings: 0,
+  attended: 0,
+  contacted: 0,
+  noShow: 0,
+  cancelledByUserPhone: 0,
+  cancelledByUserChat: 0,
+  cancelledByOffice: 0,
+  cancelledOther: 0,
+  pending: 0,
+});
 
 function add(counts: Counts, booking: BookingFacts): void {
   counts.bookings += 1;
@@ -112,7 +122,11 @@ export function aggregate(bookings: readonly BookingFacts[], range: { from: stri
   checkRange(range.from, range.to);
   const periods = new Map<string, Counts>();
   // Every period of the range gets a row, so an empty week shows as 0 rather than missing.
-  for (let day = range.from; day <= range.to; day = range.granularity === 'month' ? `${addDays(`${day.slice(0, 7)}-28`, 4).slice(0, 7)}-01` : addDays(mondayOf(day), 7)) {
+  for (
+    let day = range.from;
+    day <= range.to;
+    day = range.granularity === 'month' ? `${addDays(`${day.slice(0, 7)}-28`, 4).slice(0, 7)}-01` : addDays(mondayOf(day), 7)
+  ) {
     periods.set(periodKey(day, range.granularity), zero());
   }
   const weekdays = new Map<number, Counts>(weekdayOrder.map((w) => [w, zero()]));

@@ -73,7 +73,17 @@ export async function loadUserRecord(prisma: PrismaClient, ref: string, cipher: 
   const rows = await prisma.booking.findMany({
     where: { userId: user.id },
     orderBy: [{ date: 'desc' }, { startTime: 'desc' }],
-    select: { id: true, date: true, startTime: true, status: true, cancelledBy: true, nameEnc: true, jobSeekerNumberEnc: true, phoneEnc: true, personalDataErasedAt: true },
+    select: {
+      id: true,
+      date: true,
+      startTime: true,
+      status: true,
+      cancelledBy: true,
+      nameEnc: true,
+      jobSeekerNumberEnc: true,
+      phoneEnc: true,
+      personalDataErasedAt: true,
+    },
   });
   const bookings = rows.map((row) => ({
     id: row.id,
@@ -95,7 +105,12 @@ export async function loadUserRecord(prisma: PrismaClient, ref: string, cipher: 
     suspension:
       user.suspendedAt === null
         ? null
-        : { since: user.suspendedAt, reason, reasonLabel: (suspensionReasons as Record<string, string>)[reason] ?? reason, note: user.suspensionNoteEnc === null ? '' : shown(cipher, user.suspensionNoteEnc) },
+        : {
+            since: user.suspendedAt,
+            reason,
+            reasonLabel: (suspensionReasons as Record<string, string>)[reason] ?? reason,
+            note: user.suspensionNoteEnc === null ? '' : shown(cipher, user.suspensionNoteEnc),
+          },
     erasureRequestedAt: user.erasureRequestedAt,
     bookings,
     upcoming: bookings.filter((b) => (b.status === 'confirmed' || b.status === 'contacted') && b.date >= today).reverse(),

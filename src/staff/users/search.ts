@@ -51,7 +51,15 @@ export async function searchUsers(db: Db, hasher: SearchHasher, text: string): P
     users: sorted.flatMap((g) => {
       const user = byId.get(g.userId);
       if (!user) return [];
-      return [{ ref: user.staffRef, matchingBookings: g._count._all, latestDate: g._max.date ?? '', suspended: user.suspendedAt !== null, refused: user.refusedAt !== null }];
+      return [
+        {
+          ref: user.staffRef,
+          matchingBookings: g._count._all,
+          latestDate: g._max.date ?? '',
+          suspended: user.suspendedAt !== null,
+          refused: user.refusedAt !== null,
+        },
+      ];
     }),
   };
 }
