@@ -24,6 +24,7 @@ import type { Logger } from '../logger.ts';
 import { describeError } from '../logger.ts';
 import { LineApiError } from '../line/messenger.ts';
 import type { Message } from '../line/messages.ts';
+import { startLimiter } from '../line/request-rate.ts';
 import type { Multicaster } from './multicast.ts';
 
 export interface SenderDeps {
@@ -171,18 +172,6 @@ export async function deliverBatch(row: ClaimedBatch, deps: SenderDeps, options:
     await completeIfFinished(prisma, row.announcementId, later);
     return 'failed';
   }
-}
-
-/** Spaces request starts so that at most `perSecond` begin in any second (shared by the workers of one pass). */
-function startLimiter(perSecond: number): () => Promise<void> {
-  const gapMs = 1000 / perSecond;
-  let next = 0;
-  return async () => {
-    const now = performance.now();
-    const at = Math.max(now, next);
-    next = at + gapMs;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-  };
 }
 
 /**

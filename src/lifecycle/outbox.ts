@@ -28,6 +28,7 @@ import { officeCalendarOf } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { LineApiError } from '../line/messenger.ts';
 import type { Messenger } from '../line/messenger.ts';
+import { startLimiter } from '../line/request-rate.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
 import { cancelledText, noShowText, reminderText } from './copy.ts';
@@ -461,18 +462,6 @@ function byLease(rows: ClaimedPush[]): Map<number, ClaimedPush[]> {
     else groups.set(row.lease.getTime(), [row]);
   }
   return groups;
-}
-
-/** Spaces request starts so that at most `perSecond` begin in any second (shared by the workers of one pass). */
-function startLimiter(perSecond: number): () => Promise<void> {
-  const gapMs = 1000 / perSecond;
-  let next = 0;
-  return async () => {
-    const now = performance.now();
-    const at = Math.max(now, next);
-    next = at + gapMs;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-  };
 }
 
 export interface Scheduler {
