@@ -5,6 +5,7 @@
  * to test what happens after a booking).
  */
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, officeCalendarOf } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
@@ -141,4 +142,38 @@ export async function startLifecycleFixture(options: { env?: Record<string, stri
     },
   };
   return fixture;
+}
+
+/**
+ * The fixture of the enclosing describe block (or file): started before its tests, emptied
+ * (`reset`) before each, and after them checked for anything the fake LINE API refused and
+ * closed. The object returned stands for the fixture in hooks and tests; it may not be used
+ * while the tests are being collected.
+ */
+export function useLifecycleFixture(options: Parameters<typeof startLifecycleFixture>[0] = {}): LifecycleFixture {
+  let started: LifecycleFixture | undefined;
+  beforeAll(async () => {
+    started = await startLifecycleFixture(options);
+  });
+  beforeEach(async () => {
+    await current().reset();
+  });
+  afterAll(async () => {
+    const f = started;
+    started = undefined;
+    if (!f) return;
+    try {
+      f.line.assertNoRejections();
+    } finally {
+      await f.close();
+    }
+  });
+  const current = (): LifecycleFixture => {
+    if (!started) throw new Error('useLifecycleFixture: the fixture runs only between its beforeAll and afterAll');
+    return started;
+  };
+  return new Proxy({} as LifecycleFixture, {
+    get: (_target, key): unknown => Reflect.get(current(), key),
+    has: (_target, key) => Reflect.has(current(), key),
+  });
 }

@@ -2,24 +2,13 @@
  * A scheduler that dies or stops mid-batch holds up nothing for long: leases are 30 s, renewed
  * while a pass works through its batch, and given back at once when the scheduler stops.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimDuePushes, defaultOutboxOptions, runSchedulerOnce } from '../../src/lifecycle/outbox.ts';
 import type { PassControl } from '../../src/lifecycle/outbox.ts';
-import { MEETING_URL, startLifecycleFixture } from './fixtures.ts';
-import type { LifecycleFixture } from './fixtures.ts';
+import { MEETING_URL, useLifecycleFixture } from './fixtures.ts';
 
-let f: LifecycleFixture;
-beforeAll(async () => {
-  // The reminder moment of a consultation on Wednesday 2026-11-18 is Tuesday 10:00.
-  f = await startLifecycleFixture({ now: '2026-11-17T10:00:00+09:00' });
-});
-afterAll(async () => {
-  f.line.assertNoRejections();
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+// The reminder moment of a consultation on Wednesday 2026-11-18 is Tuesday 10:00.
+const f = useLifecycleFixture({ now: '2026-11-17T10:00:00+09:00' });
 
 async function dueReminders(count: number): Promise<string[]> {
   const users: string[] = [];

@@ -6,26 +6,17 @@
  * Timers are injected where the test needs to know what the scheduler asked to sleep for.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { clockStartingAt } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { claimDuePushes, defaultOutboxOptions, nextDueAt, outboxOptionsFor, runSchedulerOnce, startScheduler, wakeDelay } from '../../src/lifecycle/outbox.ts';
 import type { PassControl, SchedulerDeps, SchedulerTimers } from '../../src/lifecycle/outbox.ts';
 import type { Messenger } from '../../src/line/messenger.ts';
-import { MEETING_URL, startLifecycleFixture } from './fixtures.ts';
-import type { LifecycleFixture } from './fixtures.ts';
+import { MEETING_URL, useLifecycleFixture } from './fixtures.ts';
 
-let f: LifecycleFixture;
-beforeAll(async () => {
-  // The reminder moment of a consultation on Wednesday 2026-11-18 is Tuesday 10:00.
-  f = await startLifecycleFixture({ now: '2026-11-17T10:00:00+09:00' });
-});
-afterAll(async () => {
-  f.line.assertNoRejections();
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.reset();
+// The reminder moment of a consultation on Wednesday 2026-11-18 is Tuesday 10:00.
+const f = useLifecycleFixture({ now: '2026-11-17T10:00:00+09:00' });
+beforeEach(() => {
   f.clock.set('2026-11-17T10:00:00+09:00');
 });
 
