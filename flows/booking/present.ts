@@ -4,15 +4,21 @@
  * replies or Flex bubbles where they help — always with a text fallback (`altText`).
  */
 import type { messagingApi } from '@line/bot-sdk';
-import { copy } from './copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
 import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
-import { fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice, TOPIC_DEFAULT_MAX_LENGTH } from '../../src/domain/booking-fields.ts';
+import {
+  fieldErrorMessage,
+  fieldErrorMessages,
+  maskJobSeekerNumber,
+  maskPhone,
+  sensitiveTopicNotice,
+} from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
-import { refusalText, suspensionText } from '../../src/lifecycle/copy.ts';
+import { refusalText, suspensionText } from '../../src/wording/pushes.ts';
 import type { TermsCard } from '../../src/terms/versions.ts';
 
 export interface PresentContext {
@@ -286,7 +292,7 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
 /** The re-prompt for a rejected field value (reasons come from the validators). */
 function fieldError(field: BookingField, reason: string): string {
   const messages: Record<string, string> = fieldErrorMessages[field];
-  return (messages[reason] ?? Object.values(messages)[0] ?? '').replace('{maxLength}', String(TOPIC_DEFAULT_MAX_LENGTH));
+  return fieldErrorMessage(field, (reason in messages ? reason : Object.keys(messages)[0]) as never);
 }
 
 const bookingLines = (bookings: BookingSummary[]) => bookings.map((b) => `・${formatWhen(b)}`).join('\n');

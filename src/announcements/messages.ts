@@ -1,8 +1,9 @@
 /**
  * What followers receive: the announcement of a terms change (Art. 14: that the terms change,
  * what the new content is, and from when) in two variants — with and without a booking on or
- * after the effective date — and free-form office notices. The wording is here, in one place,
- * for the office to review; the content (label, summaries, dates) is data of the version.
+ * after the effective date — and free-form office notices. The wording is in
+ * src/wording/announcements.ts with the rest of what the bot says; the content (label,
+ * summaries, dates) is data of the version.
  *
  * Messages are rendered once, at publication, and stored with the announcement: the console's
  * preview and every batch show exactly the same thing. Everything stays within LINE's limits
@@ -13,6 +14,7 @@ import { limits, splitText, text, truncate } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
 import { fillTemplate, formatJpDate } from '../text/japanese.ts';
 import type { JpDate } from '../rules/index.ts';
+import { announcementCopy } from '../wording/announcements.ts';
 
 /** The recipient groups of a terms change. An office notice has only `all`. */
 export const variants = {
@@ -20,24 +22,6 @@ export const variants = {
   booked: 'booked',
 } as const;
 export type Variant = (typeof variants)[keyof typeof variants];
-
-/** Wording; `{…}` are filled in from the version and the configuration. */
-export const announcementCopy = {
-  termsTitle: '【利用規約改定のお知らせ】',
-  termsIntro: '{office}の「オンライン職業相談」の利用規約を改定します（{label}）。',
-  termsEffective: '■適用日\n{date}から',
-  termsChanges: '■主な変更点\n{changes}',
-  termsSummary: '■改定後の利用規約の要点\n{summary}',
-  termsConsent: '適用日以降にご予約いただく際は、改定後の利用規約への同意をお願いします（予約のときにご案内します）。',
-  termsBookingStays: '■ご予約中の方へ\n適用日以降のご予約も、そのまま有効です。改めてのお手続きは必要ありません。',
-  termsLinkLead: '改定後の利用規約の全文は、下のボタンから読めます。',
-  termsFullTextLead: '改定後の利用規約の全文をお送りします（{label}）。',
-  termsQuestions: 'ご不明な点は{office}（{phone}、{hours}）へお問い合わせください。',
-  fullTextCardTitle: '利用規約（{label}）',
-  fullTextCardDate: '{date}から適用',
-  readFullButton: '全文を読む',
-  noticeTitle: '【{office}からのお知らせ】',
-} as const;
 
 export type OfficeWording = { officeName: string; officePhone: string; officePhoneHours: string };
 

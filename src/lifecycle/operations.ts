@@ -15,8 +15,8 @@ import { lockUser } from '../db/repositories.ts';
 import { capacityAt, noShowMomentFor, slotsOn, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { enqueueBookingNotice, enqueueSealedPush, moveReminder, pushKinds, withdrawReminder } from './reminders.ts';
-import { rescheduledText, staffMessageText } from './copy.ts';
-import type { OfficeContact } from './copy.ts';
+import { rescheduledText, staffMessageText } from '../wording/pushes.ts';
+import type { OfficeContact } from '../wording/pushes.ts';
 import { text } from '../line/messages.ts';
 
 /** Why a user's bookings were refused, as stored in LineUser.refusalReason. */

@@ -31,8 +31,8 @@ import type { Messenger } from '../line/messenger.ts';
 import { startLimiter } from '../line/request-rate.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { cancelledText, noShowText, reminderText } from './copy.ts';
-import type { ConsultationSlot, OfficeContact } from './copy.ts';
+import { cancelledText, noShowText, reminderText } from '../wording/pushes.ts';
+import type { ConsultationSlot, OfficeContact } from '../wording/pushes.ts';
 import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { eventsFor, lineUserId, useHarness } from '../support/harness.ts';
 import { chatUser, shown } from '../support/chat.ts';
 import { onPostgres } from '../support/database.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { answers, confirmedBookings, phoneRegisteredQuestion, repliesPerToken, storedState, toNameQuestion, toSummary } from './booking-steps.ts';
 
 type Event = { replyToken: string; timestamp: number; webhookEventId: string };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { answers, confirmedBookings, FIRST_DATE, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 

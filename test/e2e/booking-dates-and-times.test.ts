@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { book, FIRST_DATE, storedState, toDateQuestion } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 

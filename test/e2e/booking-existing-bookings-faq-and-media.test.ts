@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsFor, useHarness } from '../support/harness.ts';
 import { chatUser, shown } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { answerEligibility, answerFields, answers, book, confirmedBookings, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 

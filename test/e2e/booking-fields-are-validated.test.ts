@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { startHarness, useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-import { fieldErrorMessages, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { fieldErrorMessage, fieldErrorMessages, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { answers, phoneRegisteredQuestion, storedState, toAttendantQuestion, toNameQuestion } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 
@@ -39,7 +39,7 @@ describe('each booking field says what was wrong and asks again', () => {
     await refused(u, 'ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ', m['has-url'], 'name');
     await refused(u, '０９０１２３４５６７８', m['digits-only'], 'name');
     await refused(u, '😀😀🎉', m['no-letters'], 'name');
-    await refused(u, 'あ'.repeat(10_000), m['too-long'], 'name');
+    await refused(u, 'あ'.repeat(10_000), fieldErrorMessage('name', 'too-long'), 'name');
     await refused(u, '港北 太郎😀', m['invalid-chars'], 'name');
     expect((await storedState(h, u.userId))?.value).toBe('name');
     // A valid name after all that is accepted, normalised, and the next question follows.

@@ -10,7 +10,7 @@ import { useHarness } from '../support/harness.ts';
 import type { Harness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { onPostgres } from '../support/database.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { confirmedBookings, FIRST_DATE, storedState, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 

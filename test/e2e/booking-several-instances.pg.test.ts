@@ -10,7 +10,7 @@ import type { Harness } from '../support/harness.ts';
 import { createTestDatabase, onPostgres } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { chatUser } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { answers, confirmedBookings, repliesPerToken, storedState, toNameQuestion, toSummary } from './booking-steps.ts';
 
 describe.runIf(onPostgres)('several server instances sharing one PostgreSQL database', () => {

@@ -6,7 +6,7 @@
  * bookable date is Wednesday 12-02 (two open days' notice), the horizon ends 2026-12-28.
  */
 import { chatUser } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import type { Harness } from '../support/harness.ts';
 
 export type Chat = ReturnType<typeof chatUser>;

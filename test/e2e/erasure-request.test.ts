@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { answers, book, toNameQuestion } from './booking-steps.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { classifyText } from '../../flows/booking/intents.ts';
 import { eraseUserPersonalData, pendingErasureRequests, runRetentionPass } from '../../src/lifecycle/retention.ts';
 

@@ -16,7 +16,7 @@ import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 import { openMigratedDatabase } from '../../src/db/client.ts';
 import { seedInitialData } from '../../src/db/seed.ts';
 import { tokyoInstant } from '../../src/rules/index.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
-import { copy } from '../../flows/booking/copy.ts';
+import { copy } from '../../src/wording/chat.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
 import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultOutboxOptions, runSchedulerOnce, startScheduler } from '../../src/lifecycle/outbox.ts';
 import { cancelBookingByStaff, setMeetingUrl } from '../../src/lifecycle/operations.ts';
-import { reminderText } from '../../src/lifecycle/copy.ts';
+import { reminderText } from '../../src/wording/pushes.ts';
 import { scheduleReminder } from '../../src/lifecycle/reminders.ts';
 import { tokyoInstant } from '../../src/rules/index.ts';
 import { loadOfficeCalendar, setOfficeDay } from '../../src/office-days.ts';

@@ -1,9 +1,9 @@
 /**
  * The lifecycle messages as users read them. The reminder is pinned word for word, so a wording
- * change is a deliberate edit of src/lifecycle/copy.ts and of this test.
+ * change is a deliberate edit of src/wording/pushes.ts and of this test.
  */
 import { describe, expect, it } from 'vitest';
-import { cancelledText, formatConsultationTime, noShowText, refusalText, reminderText } from '../../src/lifecycle/copy.ts';
+import { cancelledText, formatConsultationTime, noShowText, refusalText, reminderText } from '../../src/wording/pushes.ts';
 
 const office = {
   officeName: 'ハローワーク港北（港北公共職業安定所）',

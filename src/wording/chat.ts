@@ -4,7 +4,7 @@
  * configuration (OFFICE_NAME, OFFICE_PHONE, OFFICE_PHONE_HOURS); other `{…}` from the dialogue.
  * Limits to keep in mind when editing: button labels at most 20 characters, one text message
  * at most 5000 characters. The re-prompts for the four booking fields are in
- * src/domain/booking-fields.ts (fieldErrorMessages), next to the rules they explain.
+ * src/wording/fields.ts.
  */
 export const copy = {
   welcome:
