@@ -34,6 +34,8 @@ export function chatUser(h: Harness, seed: string) {
   const userId = lineUserId(seed);
   const ev = eventsFor(h.line, userId, h.clock);
   const transcript: string[] = [];
+  /** The bot's answer to each action, in order. */
+  const replies: Message[][] = [];
   let seen = 0;
   let lastReply: Message[] = [];
 
@@ -41,6 +43,7 @@ export function chatUser(h: Harness, seed: string) {
     const all = h.line.messagesTo(userId);
     lastReply = all.slice(seen);
     seen = all.length;
+    replies.push(lastReply);
     for (const m of lastReply) {
       const buttons = actionsIn(m).map((a) => `[${a.label ?? ''}]`);
       transcript.push(`bot: ${shown(m)}${buttons.length ? `\n     ${buttons.join(' ')}` : ''}`);
@@ -51,6 +54,7 @@ export function chatUser(h: Harness, seed: string) {
   return {
     userId,
     transcript,
+    replies,
     get lastReply() {
       return lastReply;
     },
