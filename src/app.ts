@@ -12,7 +12,8 @@ import type { EventDeps } from './events/line-events.ts';
 import type { Config } from './config.ts';
 import { createStaffConsole } from './staff/console.ts';
 import { createTermsPageRouter } from './terms/public-page.ts';
-import { MalformedWebhookError, parseWebhookBody, recordEvents } from './events/line-events.ts';
+import { MalformedWebhookError, parseWebhookBody } from './events/line-events.ts';
+import { createEventIntake } from './events/intake.ts';
 import { isConnectionError } from './db/errors.ts';
 
 export interface AppDeps extends EventDeps {
@@ -25,6 +26,7 @@ export interface AppDeps extends EventDeps {
 }
 
 export function createApp(deps: AppDeps) {
+  const intake = createEventIntake(deps.prisma);
   const app = express();
   app.disable('x-powered-by');
   // Whose X-Forwarded-For to believe (TRUST_PROXY; none by default): the sign-in limits count per address.
@@ -52,9 +54,10 @@ export function createApp(deps: AppDeps) {
     async (req: Request, res: Response) => {
       const { events, skipped } = parseWebhookBody(req.body);
       if (skipped.length > 0) deps.logger.warn({ skipped }, 'webhook events skipped: not LINE events');
-      // One statement for the whole body; applying happens in the background with bounded
+      // One statement for the whole body — shared with the bodies that arrive while it runs
+      // (group commit, src/events/intake.ts); applying happens in the background with bounded
       // concurrency, so the answer never waits for the dialogue, whatever the body's size.
-      const users = await recordEvents(deps.prisma, events, deps.clock.now());
+      const users = await intake.record(events, deps.clock.now());
       res.status(200).json({});
       for (const userId of users) deps.enqueueUser(userId);
     },

@@ -76,8 +76,16 @@ export async function recordEvent(prisma: PrismaClient, event: LineEvent, now: D
  * as Prisma stores them (timestamp without time zone, in UTC), whatever the session's zone.
  */
 export async function recordEvents(prisma: PrismaClient, events: LineEvent[], now: Date): Promise<string[]> {
-  if (events.length === 0) return [];
-  const rows = events.map((event) => {
+  return recordArrivals(
+    prisma,
+    events.map((event) => ({ event, now })),
+  );
+}
+
+/** As recordEvents, for events of several requests, each with the moment its request arrived (src/events/intake.ts). */
+export async function recordArrivals(prisma: PrismaClient, arrivals: { event: LineEvent; now: Date }[]): Promise<string[]> {
+  if (arrivals.length === 0) return [];
+  const rows = arrivals.map(({ event, now }) => {
     const row = eventRow(event, now);
     return {
       id: row.id,
@@ -107,7 +115,7 @@ export async function recordEvents(prisma: PrismaClient, events: LineEvent[], no
   );
   const fresh = new Set(created.filter((row) => row.status === 'pending' && row.user_id).map((row) => row.id));
   const users = new Set<string>();
-  for (const event of events) {
+  for (const { event } of arrivals) {
     const userId = userIdOf(event);
     if (userId && fresh.has(event.webhookEventId)) users.add(userId);
   }
