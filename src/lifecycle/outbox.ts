@@ -31,7 +31,7 @@ import type { Messenger } from '../line/messenger.ts';
 import { startLimiter } from '../line/request-rate.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { cancelledText, noShowText, reminderText } from '../wording/pushes.ts';
+import { cancelledText, lifecycleCopy, noShowText, reminderText } from '../wording/pushes.ts';
 import type { ConsultationSlot, OfficeContact } from '../wording/pushes.ts';
 import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
@@ -696,7 +696,9 @@ function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): D
   }
   if (row.kind === pushKinds.cancelled) {
     const byOffice = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.byOffice === true;
-    return { action: 'send', messages: [text(cancelledText({ slot, office, byOffice }))] };
+    // Cancelled by the office: an apology, and a button to book again (the words the rich menu sends).
+    const bookAgain = { type: 'message' as const, label: lifecycleCopy.bookAgainButton, text: lifecycleCopy.bookAgainButton };
+    return { action: 'send', messages: [text(cancelledText({ slot, office, byOffice }), byOffice ? [bookAgain] : undefined)] };
   }
   const refused = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.refused === true;
   return { action: 'send', messages: [text(noShowText({ slot, office, refused }))] };

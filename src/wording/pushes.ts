@@ -78,11 +78,17 @@ export const lifecycleCopy = {
     '{when}',
     '',
     'ご迷惑をおかけし、申し訳ございません。',
-    'あらためてご相談を希望される場合は、このトークで「予約」と送って、ご都合のよい日時をお選びください。',
+    'あらためてご相談を希望される場合は、下の「予約する」を押すか、このトークで「予約」と送って、ご都合のよい日時をお選びください。',
     'お問い合わせ：{office}',
     '電話 {phone}',
     '受付 {hours}',
   ].join('\n'),
+
+  /**
+   * The quick reply under the office's cancellation: it sends these words, as the rich menu's
+   * 予約する does, and the chat starts a booking (at most 20 characters).
+   */
+  bookAgainButton: '予約する',
 
   /** Staff moved the booking at the user's phone request. */
   rescheduled: [
