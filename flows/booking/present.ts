@@ -9,13 +9,7 @@ import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
 import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
-import {
-  fieldErrorMessage,
-  fieldErrorMessages,
-  maskJobSeekerNumber,
-  maskPhone,
-  sensitiveTopicNotice,
-} from '../../src/domain/booking-fields.ts';
+import { fieldErrorMessage, fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
 import { refusalText, suspensionText } from '../../src/wording/pushes.ts';

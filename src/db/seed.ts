@@ -55,5 +55,8 @@ export async function seedInitialData(prisma: PrismaClient): Promise<void> {
   });
   await prisma.termsVersion.updateMany({ where: { version: initialTerms.version, label: null }, data: { label } });
   await prisma.termsVersion.updateMany({ where: { version: initialTerms.version, cardSummary: null }, data: { cardSummary } });
-  await prisma.termsVersion.updateMany({ where: { version: initialTerms.version, cardSummary: { in: initialTerms.previousCardSummaries } }, data: { cardSummary } });
+  await prisma.termsVersion.updateMany({
+    where: { version: initialTerms.version, cardSummary: { in: initialTerms.previousCardSummaries } },
+    data: { cardSummary },
+  });
 }

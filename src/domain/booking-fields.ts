@@ -149,7 +149,7 @@ export function validateName(text: string): FieldResult<string, NameError> {
   let value = normaliseNameOnce(text);
   // Until nothing changes, so that validating the stored value again returns it unchanged
   // (「山田ですです」, or a removal that leaves new spaces at an end). Each pass shortens it.
-  for (let previous = text; value !== previous && value !== ''; ) [previous, value] = [value, normaliseNameOnce(value)];
+  for (let previous = text; value !== previous && value !== '';) [previous, value] = [value, normaliseNameOnce(value)];
   if (value === '') return { ok: false, reason: 'empty' };
   if (countCodePoints(value) > NAME_MAX_LENGTH) return { ok: false, reason: 'too-long' };
   if (CONTROL_CHAR.test(value)) return { ok: false, reason: 'control-chars' };
@@ -538,7 +538,12 @@ function readDate(s: string, ty: number, tm: number, td: number): [number, numbe
   match = /^(\d{1,2})[-/.月](\d{1,2})日?$/u.exec(s);
   if (match) {
     const [m, d] = [Number(match[1]), Number(match[2])];
-    return nearestToToday([ty - 1, ty, ty + 1].map((y): [number, number, number] => [y, m, d]), ty, tm, td);
+    return nearestToToday(
+      [ty - 1, ty, ty + 1].map((y): [number, number, number] => [y, m, d]),
+      ty,
+      tm,
+      td,
+    );
   }
 
   match = /^(\d{1,2})日$/u.exec(s);

@@ -337,7 +337,11 @@ async function deliverBatch(
 ): Promise<void> {
   // About one statement per round of the workers to record what LINE accepted.
   const sent = sentRecorder(deps, Math.max(1, options.concurrency));
-  const deliveryHooks: DeliveryHooks = { ...hooks, beginAttempt: attemptStarter(deps.prisma, () => deps.clock.now()), recordSent: (pushId, at) => sent.record(pushId, at) };
+  const deliveryHooks: DeliveryHooks = {
+    ...hooks,
+    beginAttempt: attemptStarter(deps.prisma, () => deps.clock.now()),
+    recordSent: (pushId, at) => sent.record(pushId, at),
+  };
   const waiting = new Set(rows); // claimed, not started, lease still ours as far as we know
   const perUser = new Map<string, ClaimedPush[]>();
   for (const row of rows) {

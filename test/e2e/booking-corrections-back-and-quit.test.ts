@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { chatUser } from '../support/chat.ts';
 import { copy } from '../../src/wording/chat.ts';
-import { answers, confirmedBookings, FIRST_DATE, nameQuestionPrompt, phoneRegisteredQuestion, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
+import {
+  answers,
+  confirmedBookings,
+  FIRST_DATE,
+  nameQuestionPrompt,
+  phoneRegisteredQuestion,
+  storedState,
+  toDateQuestion,
+  toNameQuestion,
+  toSummary,
+} from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
 
 const h = useHarness();

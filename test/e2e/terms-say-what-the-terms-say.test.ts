@@ -144,10 +144,7 @@ describe('a cancellation by the office', () => {
     const booking = await h.service.db.prisma.booking.findFirstOrThrow({ where: { userId: u.userId } });
     await createStaffAccount(h.service.db.prisma, 'clerk-office', 'staff', h.clock.now());
     const clerk = await signedInAgent(h.service.app, 'clerk-office');
-    const res = await clerk.agent
-      .post(`/staff/bookings/${booking.id}/cancel`)
-      .type('form')
-      .send({ _csrf: clerk.csrf, by: 'office', reason: '相談員の急病' });
+    const res = await clerk.agent.post(`/staff/bookings/${booking.id}/cancel`).type('form').send({ _csrf: clerk.csrf, by: 'office', reason: '相談員の急病' });
     expect(res.status).toBe(303);
     await runSchedulerOnce(schedulerDepsOf(h));
     const push = h.line.messagesTo(u.userId).at(-1);

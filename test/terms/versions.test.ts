@@ -53,7 +53,9 @@ describe('the seeded terms version', () => {
       '同じご案内を LINEでもお送りします。',
     );
     await expect(validateTermsDraft(db.prisma, { ...input, lineNoticeWording: 'あ'.repeat(121) }, now)).rejects.toMatchObject({ field: 'lineNoticeWording' });
-    await expect(validateTermsDraft(db.prisma, { ...input, lineNoticeWording: '{phone}にお電話を' }, now)).rejects.toMatchObject({ field: 'lineNoticeWording' });
+    await expect(validateTermsDraft(db.prisma, { ...input, lineNoticeWording: '{phone}にお電話を' }, now)).rejects.toMatchObject({
+      field: 'lineNoticeWording',
+    });
     const draft = await createTermsDraft(db.prisma, { ...input, lineNoticeWording: 'LINEでもお送りします。' }, now);
     expect(draft.lineNoticeWording).toBe('LINEでもお送りします。');
   });

@@ -52,7 +52,9 @@ describe('the lifecycle messages', () => {
     expect(own).toContain('メールアドレスへお送りしています。同じ内容をLINEでもお送りしています。\n');
     expect(own).not.toContain('このLINEでもお知らせします');
     for (const lineNotice of [undefined, null, '']) {
-      expect(reminderText({ slot, meetingUrl: 'https://x.example/', office, lineNotice })).toContain('メールアドレスへお送りしています。このLINEでもお知らせします。\n');
+      expect(reminderText({ slot, meetingUrl: 'https://x.example/', office, lineNotice })).toContain(
+        'メールアドレスへお送りしています。このLINEでもお知らせします。\n',
+      );
     }
   });
 

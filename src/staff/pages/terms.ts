@@ -54,7 +54,12 @@ export const termsPages: PageModule = (routes, kit) => {
   });
 
   routes.get('/terms/new', admin, async (_req, res) => {
-    await kit.render(res, 'terms/new.njk', { form: {}, limits: termsLimits, earliest: addDays(tokyoDateOf(kit.clock.now()), 1), defaultLineNotice: copy.lineNotice });
+    await kit.render(res, 'terms/new.njk', {
+      form: {},
+      limits: termsLimits,
+      earliest: addDays(tokyoDateOf(kit.clock.now()), 1),
+      defaultLineNotice: copy.lineNotice,
+    });
   });
 
   routes.post('/terms', admin, async (req, res) => {
