@@ -12,6 +12,7 @@ import type { EventDeps } from './events/line-events.ts';
 import type { Config } from './config.ts';
 import { createStaffConsole } from './staff/console.ts';
 import { createTermsPageRouter } from './terms/public-page.ts';
+import { createPrivacyPageRouter } from './terms/privacy-page.ts';
 import { MalformedWebhookError, parseWebhookBody } from './events/line-events.ts';
 import { createEventIntake } from './events/intake.ts';
 import { isConnectionError } from './db/errors.ts';
@@ -73,6 +74,17 @@ export function createApp(deps: AppDeps) {
       logger: deps.logger,
       officeName: deps.config.OFFICE_NAME,
       officePhone: deps.config.OFFICE_PHONE,
+    }),
+  );
+
+  // The privacy notice the chat links to with its name question (issue #11).
+  app.use(
+    '/privacy',
+    createPrivacyPageRouter({
+      officeName: deps.config.OFFICE_NAME,
+      officePhone: deps.config.OFFICE_PHONE,
+      officePhoneHours: deps.config.OFFICE_PHONE_HOURS,
+      retentionDays: deps.config.PERSONAL_DATA_RETENTION_DAYS,
     }),
   );
 

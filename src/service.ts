@@ -3,6 +3,7 @@
  * dialogue dependencies, the express app and the background sweeps. Used by src/main.ts and by
  * tests that want the whole service in-process.
  */
+import { privacyPageUrl } from './terms/privacy-page.ts';
 import { describeError } from './logger.ts';
 import type { Config } from './config.ts';
 import type { Clock } from './clock.ts';
@@ -102,6 +103,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         idleMinutes: config.CONVERSATION_IDLE_MINUTES,
         horizonDays: config.BOOKING_HORIZON_DAYS,
         maxActiveBookings: config.MAX_ACTIVE_BOOKINGS,
+        retentionDays: config.PERSONAL_DATA_RETENTION_DAYS,
+        privacyUrl: privacyPageUrl(config.PUBLIC_BASE_URL),
       },
       // The calendar and terms between turns, checked with one statement per turn (issue #13).
       reference: createReferenceCache(),

@@ -9,13 +9,7 @@ import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import { encodePostback } from './postback.ts';
 import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
-import {
-  fieldErrorMessage,
-  fieldErrorMessages,
-  maskJobSeekerNumber,
-  maskPhone,
-  sensitiveTopicNotice,
-} from '../../src/domain/booking-fields.ts';
+import { fieldErrorMessage, fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
 import { fillTemplate, formatConsultationTime, formatJpDate } from '../../src/text/japanese.ts';
 import { refusalText, suspensionText } from '../../src/wording/pushes.ts';
@@ -29,6 +23,12 @@ export interface PresentContext {
   idleMinutes: number;
   horizonDays: number;
   maxActiveBookings: number;
+  /** PERSONAL_DATA_RETENTION_DAYS, quoted in the privacy notice. */
+  retentionDays: number;
+  /** The public privacy page (`<PUBLIC_BASE_URL>/privacy`), when the service has a public address. */
+  privacyUrl?: string | undefined;
+  /** The terms version in force's sentence on LINE notices (Art. 6(3)); copy.lineNotice when it has none. */
+  lineNoticeWording?: string | null | undefined;
   /** Full text of a terms version, by label. */
   termsText(version: string): string | undefined;
   /** What a terms version's consent card shows (label, summaries, effective date, link), by version. */
@@ -45,6 +45,7 @@ function fill(template: string, ctx: OfficeFacts, values: Record<string, string>
     minutes: String(ctx.idleMinutes),
     horizon: String(ctx.horizonDays),
     max: String(ctx.maxActiveBookings),
+    lineNotice: ctx.lineNoticeWording || copy.lineNotice,
     ...values,
   };
   return fillTemplate(template, all);
@@ -227,6 +228,12 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
     case 'checklist':
       return [text(prompt(id), [pb(copy.buttons.checked, 'yes', view.q), ...nav(view.q)])];
     case 'name':
+      if (!brief) {
+        const privacyLink = ctx.privacyUrl ? fillTemplate(copy.privacyLink, { url: ctx.privacyUrl }) : '';
+        const privacyNotice = fill(copy.privacyNotice, ctx, { retentionDays: String(ctx.retentionDays), privacyLink });
+        return [text(fill(prompt(id), ctx, { privacyNotice }), nav(view.q))];
+      }
+      return [text(prompt(id), nav(view.q))];
     case 'number':
     case 'phone':
     case 'topic':
@@ -311,7 +318,7 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'fieldError':
       return [text(fieldError(say.field, say.reason), nav(q))];
     case 'faq':
-      return [text(copy.faq[say.topic])];
+      return [text(fill(copy.faq[say.topic], ctx))];
     case 'bookings':
       return [text(say.bookings.length ? `${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : copy.noBookings)];
     case 'erasureRequested':

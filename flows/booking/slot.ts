@@ -95,6 +95,17 @@ export const slotQuestions = {
           target: 'summary',
         },
         { guard: ({ event }) => pickedTime({ event }) !== null, target: 'time', reenter: true, actions: say({ key: 'timeTaken' }) },
+        // A date typed at the time grid (「12/4」「12月4日」) changes the date: its grid, or why not.
+        {
+          guard: ({ event }) => {
+            const d = pickedDate({ event });
+            return d !== null && refusalFor(factsOf(event), d) === null;
+          },
+          actions: setDraft(({ event }) => ({ date: pickedDate({ event }) ?? '', time: undefined })),
+          target: 'time',
+          reenter: true,
+        },
+        { guard: ({ event }) => pickedDate({ event }) !== null, target: 'date', actions: dateRefused(({ event }) => pickedDate({ event }) ?? '') },
         { actions: [say({ key: 'timeFormatHelp' }), askAgain] },
       ]),
     },

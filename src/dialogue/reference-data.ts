@@ -28,7 +28,15 @@ import { tokyoDateOf } from '../rules/index.ts';
 import { termsCardOf } from '../terms/versions.ts';
 import type { TermsCard } from '../terms/versions.ts';
 
-export type PublishedTerms = { id: number; version: string; label: string | null; cardSummary: string | null; changeSummary: string | null; effectiveAt: Date };
+export type PublishedTerms = {
+  id: number;
+  version: string;
+  label: string | null;
+  cardSummary: string | null;
+  changeSummary: string | null;
+  lineNoticeWording: string | null;
+  effectiveAt: Date;
+};
 
 export interface ReferenceData {
   calendar: OfficeCalendarConfig;
@@ -58,7 +66,7 @@ async function versionOf(tx: Prisma.TransactionClient): Promise<string> {
 async function publishedTerms(tx: Prisma.TransactionClient): Promise<PublishedTerms[]> {
   return tx.termsVersion.findMany({
     where: { status: 'published' },
-    select: { id: true, version: true, label: true, cardSummary: true, changeSummary: true, effectiveAt: true },
+    select: { id: true, version: true, label: true, cardSummary: true, changeSummary: true, lineNoticeWording: true, effectiveAt: true },
     orderBy: { effectiveAt: 'desc' },
   });
 }

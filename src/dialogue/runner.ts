@@ -212,7 +212,13 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
     : undefined;
   const messages = present(
     says,
-    { ...deps.office, termsText: (v) => (v === version ? fullText : undefined), termsCard: (v) => (v === version ? card : undefined) },
+    {
+      ...deps.office,
+      // Art. 6(3): the confirmation and the FAQ use the LINE-notice sentence of the terms in force now.
+      lineNoticeWording: reference.termsInForce.lineNoticeWording,
+      termsText: (v) => (v === version ? fullText : undefined),
+      termsCard: (v) => (v === version ? card : undefined),
+    },
     snapshot.context.q,
   );
   return { messages, state: stateNameOf(snapshot), warnings };

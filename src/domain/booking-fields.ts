@@ -15,7 +15,7 @@ export { fieldErrorMessages, sensitiveTopicNotice } from '../wording/fields.ts';
 /** The outcome of validating one field: the normalised value, or a machine reason the dialogue maps to a re-prompt. */
 export type FieldResult<T, R extends string> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: R };
 
-export type NameError = 'empty' | 'too-long' | 'control-chars' | 'has-url' | 'digits-only' | 'no-letters' | 'invalid-chars';
+export type NameError = 'empty' | 'too-long' | 'control-chars' | 'has-url' | 'digits-only' | 'no-letters' | 'invalid-chars' | 'not-full-name';
 
 export type JobSeekerNumberError = 'empty' | 'invalid-chars' | 'wrong-length' | 'bad-format';
 
@@ -105,13 +105,51 @@ const HAS_DIGIT = /\d/u;
 const HAS_LETTER = /\p{L}/u;
 
 /**
+ * Words people put around their name when they answer 「氏名を入力してください」: 「名前は」
+ * 「氏名：」「私は」 before it, 「です」「と申します」「といいます」 after it. They are removed, so
+ * 「山田花子です」 is stored as 山田花子. No name starts or ends with these words.
+ */
+const NAME_LEAD = /^(?:(?:私|わたし|僕|ぼく)(?:の)?)?(?:お?名前|氏名|フルネーム)(?:は|:|\s)*|^(?:私|わたし|僕|ぼく)は\s*/u;
+const NAME_TAIL = /(?<=\p{L})\s*(?:です|でございます|と申します|ともうします|と言います|といいます)?[。!]*$/u;
+
+/** One pass of the name's normalisation (see validateName); repeated until nothing changes. */
+function normaliseNameOnce(text: string): string {
+  const value = nfkcVisible(text).replace(WHITESPACE_RUN, ' ').trim().replace(NAME_HYPHENS, '-');
+  // A text this long is too long with or without the words around it (and is not scanned twice).
+  if (value.length > NAME_MAX_LENGTH * 4) return value;
+  return value.replace(NAME_LEAD, '').replace(NAME_TAIL, '').trim();
+}
+
+const KANA_ONLY = /^[\p{Script=Hiragana}\p{Script=Katakana}\u30FC]+$/u;
+const KANJI_ONLY = /^[\p{Script=Han}\u3005\u3007\u30F6]+$/u;
+
+/**
+ * Decision (issue #11): a name typed as one word that is too short to be a family name and a
+ * given name together is asked again, with 「姓と名の間にスペースを入れて」: kana only and at
+ * most 4 characters (たなか, タナカ, おのえり), or kanji only and at most 2 characters (田中, 山).
+ * Real full names of that length (林忍, おの えり) go through as soon as a space separates the
+ * two parts, so nobody is turned away; 3 kanji or more (港北太郎, 林忠志) and 5 kana or more
+ * (たなかはなこ) are accepted without a space, as are Latin and other scripts (no rule is
+ * reliable there).
+ */
+function lacksGivenName(value: string): boolean {
+  if (value.includes(' ')) return false;
+  const length = countCodePoints(value);
+  return (KANA_ONLY.test(value) && length <= 4) || (KANJI_ONLY.test(value) && length <= 2);
+}
+
+/**
  * The job seeker's full name as registered with Hello Work: NFKC (full-width latin → ASCII,
  * half-width kana → full-width), whitespace runs (incl. U+3000 and newlines) → one space,
- * hyphen variants → '-'. Kanji, kana, latin and other scripts, middle dots, hyphens,
- * apostrophes, '=' and parentheses (for a reading) are accepted.
+ * hyphen variants → '-', the words around it removed (「名前は」「です」, see NAME_LEAD).
+ * Kanji, kana, latin and other scripts, middle dots, hyphens, apostrophes, '=' and
+ * parentheses (for a reading) are accepted; a family name alone is not (see lacksGivenName).
  */
 export function validateName(text: string): FieldResult<string, NameError> {
-  const value = nfkcVisible(text).replace(WHITESPACE_RUN, ' ').trim().replace(NAME_HYPHENS, '-');
+  let value = normaliseNameOnce(text);
+  // Until nothing changes, so that validating the stored value again returns it unchanged
+  // (「山田ですです」, or a removal that leaves new spaces at an end). Each pass shortens it.
+  for (let previous = text; value !== previous && value !== '';) [previous, value] = [value, normaliseNameOnce(value)];
   if (value === '') return { ok: false, reason: 'empty' };
   if (countCodePoints(value) > NAME_MAX_LENGTH) return { ok: false, reason: 'too-long' };
   if (CONTROL_CHAR.test(value)) return { ok: false, reason: 'control-chars' };
@@ -119,6 +157,7 @@ export function validateName(text: string): FieldResult<string, NameError> {
   if (HAS_DIGIT.test(value) && DIGITS_AND_SEPARATORS.test(value)) return { ok: false, reason: 'digits-only' };
   if (!HAS_LETTER.test(value)) return { ok: false, reason: 'no-letters' };
   if (!NAME_CHARS.test(value)) return { ok: false, reason: 'invalid-chars' };
+  if (lacksGivenName(value)) return { ok: false, reason: 'not-full-name' };
   return { ok: true, value };
 }
 
@@ -151,7 +190,7 @@ function compactDigitsAndDashes(text: string): string {
  * the 5th). Stored as `NNNNN-NNNNNN`…`NNNNN-NNNNNNNN`.
  */
 export function validateJobSeekerNumber(text: string): FieldResult<string, JobSeekerNumberError> {
-  const compact = compactDigitsAndDashes(text);
+  const compact = numberInWords(compactDigitsAndDashes(text));
   if (compact === '') return { ok: false, reason: 'empty' };
   if (!/^[0-9-]+$/u.test(compact)) return { ok: false, reason: 'invalid-chars' };
   const withHyphen = /^(\d+)-(\d+)$/u.exec(compact);
@@ -166,6 +205,24 @@ export function validateJobSeekerNumber(text: string): FieldResult<string, JobSe
     return { ok: true, value: `${compact.slice(0, 5)}-${compact.slice(5)}` };
   }
   return { ok: false, reason: 'bad-format' };
+}
+
+/** Longest answer in which a job-seeker number is looked for among words. */
+const NUMBER_IN_WORDS_MAX = 60;
+
+/**
+ * 「求職番号14010-1234567」「番号は14010-1234567です」: when the answer holds exactly one group
+ * of digits (with dashes inside it) and the words around it are not digits or Latin letters
+ * (which may be a mistyped number: 「12345-123456a」), the group alone is the answer. Anything
+ * else is returned unchanged and judged as typed.
+ */
+function numberInWords(compact: string): string {
+  if (/^[0-9-]*$/u.test(compact) || countCodePoints(compact) > NUMBER_IN_WORDS_MAX) return compact;
+  const groups = compact.match(/\d+(?:-\d+)*/gu) ?? [];
+  if (groups.length !== 1) return compact;
+  const group = groups[0] ?? '';
+  const words = compact.replace(group, '');
+  return /[\p{Nd}a-z]/iu.test(words) ? compact : group;
 }
 
 /** `12345-1234567` → `12345-****567`: the office part and the last three digits stay readable. */
@@ -428,8 +485,8 @@ function compactForDateTime(text: string): string {
  * a real date. Accepts `12/3`, `１２／３`, `12-3`, `12.3`, `12月3日`, `3日`, `2026-12-03`,
  * `2026/12/3`, `2026年12月3日`, `20261203`, `R8.12.3`, `令和8年12月3日`, `今日`, `明日`, `明後日`,
  * optionally followed by a weekday such as `(木)` or `木曜日`, which must match the date.
- * Without a year, a month/day earlier than today means next year; a day alone means this
- * month, or next month once it has passed. Whether the date is bookable is not decided here.
+ * Without a year (or a month), the next such date, or a clearly nearer past one (see
+ * nearestToToday). Whether the date is bookable is not decided here.
  */
 export function parseTypedDate(text: string, todayJpDate: string): string | null {
   const today = ISO_DATE.exec(todayJpDate);
@@ -481,17 +538,49 @@ function readDate(s: string, ty: number, tm: number, td: number): [number, numbe
   match = /^(\d{1,2})[-/.月](\d{1,2})日?$/u.exec(s);
   if (match) {
     const [m, d] = [Number(match[1]), Number(match[2])];
-    const year = m < tm || (m === tm && d < td) ? ty + 1 : ty;
-    return [year, m, d];
+    return nearestToToday(
+      [ty - 1, ty, ty + 1].map((y): [number, number, number] => [y, m, d]),
+      ty,
+      tm,
+      td,
+    );
   }
 
   match = /^(\d{1,2})日$/u.exec(s);
   if (match) {
     const d = Number(match[1]);
-    if (d >= td) return [ty, tm, d];
-    return tm === 12 ? [ty + 1, 1, d] : [ty, tm + 1, d];
+    const months = [-1, 0, 1].map((k): [number, number, number] => {
+      const index = ty * 12 + (tm - 1) + k;
+      return [Math.floor(index / 12), (index % 12) + 1, d];
+    });
+    return nearestToToday(months, ty, tm, td);
   }
   return null;
+}
+
+/**
+ * Decision (issue #11): a date typed without a year (「11/20」) or without a month (「20日」)
+ * means the next date of that shape on or after today, unless the last one before today is
+ * clearly nearer — less than half as far back as the next one is ahead — and then it means
+ * that past date, which the bot refuses as past. So on 28 November 「11/20」 is eight days
+ * ago (past, and the bot says so, instead of reading November next year and refusing it as
+ * "not open yet"), 「1/5」 is next January (38 days ahead against 327 back), 「20日」 is 20
+ * November (8 back against 22 ahead), and on 20 December 「5日」 is 5 January (16 ahead against
+ * 15 back: people mostly type a day to book ahead). A month/day up to 243 days ahead is always
+ * read as ahead; one up to 121 days back, as past.
+ */
+function nearestToToday(candidates: [number, number, number][], ty: number, tm: number, td: number): [number, number, number] | null {
+  const today = Date.UTC(ty, tm - 1, td);
+  let ahead: { date: [number, number, number]; distance: number } | null = null;
+  let back: { date: [number, number, number]; distance: number } | null = null;
+  for (const [y, m, d] of candidates) {
+    if (!isRealDate(y, m, d)) continue;
+    const distance = Date.UTC(y, m - 1, d) - today;
+    if (distance >= 0 && (ahead === null || distance < ahead.distance)) ahead = { date: [y, m, d], distance };
+    if (distance < 0 && (back === null || -distance < back.distance)) back = { date: [y, m, d], distance: -distance };
+  }
+  if (back && (ahead === null || back.distance * 2 < ahead.distance)) return back.date;
+  return ahead?.date ?? null;
 }
 
 /** Options for parseTypedTime. */

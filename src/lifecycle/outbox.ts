@@ -31,7 +31,7 @@ import type { Messenger } from '../line/messenger.ts';
 import { startLimiter } from '../line/request-rate.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { cancelledText, noShowText, reminderText } from '../wording/pushes.ts';
+import { cancelledText, lifecycleCopy, noShowText, reminderText } from '../wording/pushes.ts';
 import type { ConsultationSlot, OfficeContact } from '../wording/pushes.ts';
 import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
@@ -184,7 +184,7 @@ export async function deliverPush(
   // Count the attempt before making it, and only while the row is pending and the lease still
   // ours (withdrawn, sent or taken over meanwhile: skipped); the same statement reads the booking
   // and the user as they are now.
-  const current = hooks.beginAttempt ? await hooks.beginAttempt(row) : ((await beginAttempts(prisma, [row])).get(row.id) ?? null);
+  const current = hooks.beginAttempt ? await hooks.beginAttempt(row) : ((await beginAttempts(prisma, [row], deps.clock.now())).get(row.id) ?? null);
   if (!current) return 'skipped';
   const attempts = current.attempts;
 
@@ -337,7 +337,11 @@ async function deliverBatch(
 ): Promise<void> {
   // About one statement per round of the workers to record what LINE accepted.
   const sent = sentRecorder(deps, Math.max(1, options.concurrency));
-  const deliveryHooks: DeliveryHooks = { ...hooks, beginAttempt: attemptStarter(deps.prisma), recordSent: (pushId, at) => sent.record(pushId, at) };
+  const deliveryHooks: DeliveryHooks = {
+    ...hooks,
+    beginAttempt: attemptStarter(deps.prisma, () => deps.clock.now()),
+    recordSent: (pushId, at) => sent.record(pushId, at),
+  };
   const waiting = new Set(rows); // claimed, not started, lease still ours as far as we know
   const perUser = new Map<string, ClaimedPush[]>();
   for (const row of rows) {
@@ -572,6 +576,8 @@ export type AttemptState = {
   booking: { date: string; startTime: string; startsAt: Date; status: string; meetingUrl: string | null } | null;
   /** The user exists and has not unfollowed. */
   reachable: boolean;
+  /** The LINE-notice sentence (Art. 6(3)) of the terms version in force at the attempt; null: the default. */
+  lineNoticeWording?: string | null;
 };
 
 /**
@@ -579,7 +585,7 @@ export type AttemptState = {
  * pending and our lease is the one stored, and reads its booking and user. A row missing from
  * the answer is not ours to send any more.
  */
-async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise<Map<string, AttemptState>> {
+async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[], now: Date): Promise<Map<string, AttemptState>> {
   type Found = {
     id: string;
     attempts: number;
@@ -589,6 +595,7 @@ async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise
     booking_starts_at: number | null;
     meeting_url: string | null;
     reachable: boolean;
+    line_notice_wording: string | null;
   };
   const found: Found[] = [];
   // One statement per lease value: one, unless a renewal was partly refused. coalesce(status)
@@ -604,7 +611,9 @@ async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise
         )
         SELECT a.id, a.attempts, b.status AS booking_status, b.date AS booking_date, b.start_time AS booking_start_time,
                (extract(epoch FROM b.starts_at) * 1000)::float8 AS booking_starts_at, b.meeting_url,
-               (u.id IS NOT NULL AND u.unfollowed_at IS NULL) AS reachable
+               (u.id IS NOT NULL AND u.unfollowed_at IS NULL) AS reachable,
+               (SELECT t.line_notice_wording FROM terms_versions t WHERE t.status = 'published' AND t.effective_at <= ${utc(now)}
+                ORDER BY t.effective_at DESC LIMIT 1) AS line_notice_wording
         FROM attempt a
         LEFT JOIN bookings b ON b.id = a.booking_id
         LEFT JOIN line_users u ON u.id = a.user_id`),
@@ -622,7 +631,7 @@ async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise
             meetingUrl: row.meeting_url,
           }
         : null;
-    states.set(row.id, { attempts: Number(row.attempts), booking, reachable: row.reachable });
+    states.set(row.id, { attempts: Number(row.attempts), booking, reachable: row.reachable, lineNoticeWording: row.line_notice_wording });
   }
   return states;
 }
@@ -633,7 +642,7 @@ async function beginAttempts(prisma: PrismaClient, rows: ClaimedPush[]): Promise
  * reading are its own, as if asked one by one; only the statements are fewer (on PGlite, where
  * they queue for its one connection anyway, the saving is CPU of the service's own process).
  */
-function attemptStarter(prisma: PrismaClient): (row: ClaimedPush) => Promise<AttemptState | null> {
+function attemptStarter(prisma: PrismaClient, now: () => Date): (row: ClaimedPush) => Promise<AttemptState | null> {
   let queue: { row: ClaimedPush; resolve: (state: AttemptState | null) => void; reject: (error: unknown) => void }[] = [];
   let busy = false;
   const run = async () => {
@@ -645,6 +654,7 @@ function attemptStarter(prisma: PrismaClient): (row: ClaimedPush) => Promise<Att
         const states = await beginAttempts(
           prisma,
           asked.map((item) => item.row),
+          now(),
         );
         for (const item of asked) item.resolve(states.get(item.row.id) ?? null);
       } catch (error) {
@@ -686,11 +696,13 @@ function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): D
     const meetingUrl = booking.meetingUrl ?? config.DEFAULT_MEETING_URL;
     if (!meetingUrl) return { action: 'hold', reason: pushErrors.meetingUrlMissing };
     const chatCancellationCutoffHours = config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : undefined;
-    return { action: 'send', messages: [text(reminderText({ slot, meetingUrl, office, chatCancellationCutoffHours }))] };
+    return { action: 'send', messages: [text(reminderText({ slot, meetingUrl, office, chatCancellationCutoffHours, lineNotice: current.lineNoticeWording }))] };
   }
   if (row.kind === pushKinds.cancelled) {
     const byOffice = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.byOffice === true;
-    return { action: 'send', messages: [text(cancelledText({ slot, office, byOffice }))] };
+    // Cancelled by the office: an apology, and a button to book again (the words the rich menu sends).
+    const bookAgain = { type: 'message' as const, label: lifecycleCopy.bookAgainButton, text: lifecycleCopy.bookAgainButton };
+    return { action: 'send', messages: [text(cancelledText({ slot, office, byOffice }), byOffice ? [bookAgain] : undefined)] };
   }
   const refused = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.refused === true;
   return { action: 'send', messages: [text(noShowText({ slot, office, refused }))] };

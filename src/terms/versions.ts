@@ -29,6 +29,7 @@ export const termsLimits = {
   body: 100_000,
   changeSummary: 600,
   cardSummary: 800,
+  lineNoticeWording: 120,
 } as const;
 
 export const defaultTermsTitle = 'オンライン職業相談利用規約';
@@ -50,7 +51,15 @@ export type TermsDraftInput = {
   changeSummary: string;
   cardSummary: string;
   title?: string;
+  /**
+   * Art. 6(3) sends the date and URL by e-mail; the sentence saying this service also sends them
+   * in LINE (confirmation, reminder, FAQ). Empty: the default (copy.lineNotice), stored as null.
+   */
+  lineNoticeWording?: string;
 };
+
+/** A draft as validated: the optional LINE-notice sentence is null when left empty. */
+export type ValidTermsDraft = Required<Omit<TermsDraftInput, 'lineNoticeWording'>> & { lineNoticeWording: string | null };
 
 /** Line breaks normalised, control characters (other than newline and tab) removed, trimmed. */
 export function cleanText(value: string): string {
@@ -68,12 +77,14 @@ export function cleanText(value: string): string {
  * least tomorrow (Japan) — the change must be announced before it takes effect — and not a date
  * that already has a version. Returns the cleaned values or throws TermsVersionError.
  */
-export async function validateTermsDraft(db: Db, input: TermsDraftInput, now: Date): Promise<Required<TermsDraftInput>> {
+export async function validateTermsDraft(db: Db, input: TermsDraftInput, now: Date): Promise<ValidTermsDraft> {
   const label = cleanText(input.label).replace(/\s+/g, ' ');
   const title = cleanText(input.title ?? '') || defaultTermsTitle;
   const body = cleanText(input.body);
   const changeSummary = cleanText(input.changeSummary);
   const cardSummary = cleanText(input.cardSummary);
+  // One sentence of a message: line breaks and runs of spaces become one space.
+  const lineNoticeWording = cleanText(input.lineNoticeWording ?? '').replace(/\s+/g, ' ') || null;
   const effectiveDate = input.effectiveDate.trim();
   if (!label) throw new TermsVersionError('label', '改定の表示名（例：令和8年4月1日改定）を入力してください。');
   if (label.length > termsLimits.label) throw new TermsVersionError('label', `改定の表示名は${termsLimits.label}文字以内で入力してください。`);
@@ -90,9 +101,13 @@ export async function validateTermsDraft(db: Db, input: TermsDraftInput, now: Da
   if (!cardSummary) throw new TermsVersionError('cardSummary', '規約の要約を入力してください（同意確認のカードに表示されます）。');
   if (cardSummary.length > termsLimits.cardSummary)
     throw new TermsVersionError('cardSummary', `規約の要約は${termsLimits.cardSummary}文字以内にしてください。`);
+  if (lineNoticeWording !== null && lineNoticeWording.length > termsLimits.lineNoticeWording)
+    throw new TermsVersionError('lineNoticeWording', `LINEでのお知らせの一文は${termsLimits.lineNoticeWording}文字以内にしてください（空欄なら既定の文）。`);
+  if (lineNoticeWording !== null && /[{}]/.test(lineNoticeWording))
+    throw new TermsVersionError('lineNoticeWording', 'LINEでのお知らせの一文に「{」「}」は使えません。');
   const clash = await db.termsVersion.findUnique({ where: { version: effectiveDate }, select: { id: true } });
   if (clash) throw new TermsVersionError('effectiveDate', `${effectiveDate}に適用される版がすでにあります。別の適用日にするか、その版を使ってください。`);
-  return { label, title, body, changeSummary, cardSummary, effectiveDate };
+  return { label, title, body, changeSummary, cardSummary, lineNoticeWording, effectiveDate };
 }
 
 /** Creates a draft version (not in force, not public, nobody told) for an admin to preview and publish. */
@@ -106,6 +121,7 @@ export async function createTermsDraft(db: Db, input: TermsDraftInput, now: Date
       body: draft.body,
       changeSummary: draft.changeSummary,
       cardSummary: draft.cardSummary,
+      lineNoticeWording: draft.lineNoticeWording,
       effectiveAt: tokyoInstant(draft.effectiveDate, '00:00'),
       status: 'draft',
       createdAt: now,

@@ -20,6 +20,7 @@ export const lifecycleCopy = {
   reminder: [
     '【オンライン職業相談】',
     'ご予約いただいたオンライン職業相談のご案内です。',
+    '日時と参加用URLは、利用規約 第6条(3)のとおり、求職者マイページに登録されているメールアドレスへお送りしています。{lineNotice}',
     '',
     '■日時',
     '{when}',
@@ -33,10 +34,10 @@ export const lifecycleCopy = {
     '・通訳の方や介助の方が同席する場合は、事前にお電話でお知らせください。',
     '・TeleOfficeを使える状態にして、通信環境に問題がないか確かめておいてください。',
     '・OS・ブラウザ・アプリは最新の状態にしてください（サポートが終了したOSの端末は使えません）。',
-    '・ファイアウォールを有効にし、ウイルス対策ソフトを最新の状態にしてください。',
+    '・ファイアウォールを有効にし、ウイルス対策ソフト（有償版相当）を最新の状態にしてください。',
     '・ファイル共有ソフトは入れないでください。相談中は不要なアプリを閉じてください。',
     '・安全かどうか分からない無料Wi-Fiは使わないでください。',
-    '・相談の録画・録音・配信はできません。',
+    '・相談の録画・録音や、SNSなどへの配信・公開はできません。',
     '',
     '■キャンセル・遅れる場合',
     '必ずお電話でご連絡ください。',
@@ -45,6 +46,12 @@ export const lifecycleCopy = {
     '受付 {hours}',
     '{chatCancellation}ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
   ].join('\n'),
+
+  /**
+   * What a terms version without its own lineNoticeWording says after the Art. 6(3) e-mail
+   * sentence of the reminder (the same default as the chat's copy.lineNotice).
+   */
+  lineNotice: 'このLINEでもお知らせします。',
 
   /** Inserted into the reminder when the office allows cancelling in the chat. */
   reminderChatCancellation: 'このトークで「キャンセル」と送っても取り消せます（開始{cutoff}時間前まで）。\n',
@@ -71,11 +78,17 @@ export const lifecycleCopy = {
     '{when}',
     '',
     'ご迷惑をおかけし、申し訳ございません。',
-    'あらためてご相談を希望される場合は、このトークで「予約」と送って、ご都合のよい日時をお選びください。',
+    'あらためてご相談を希望される場合は、下の「予約する」を押すか、このトークで「予約」と送って、ご都合のよい日時をお選びください。',
     'お問い合わせ：{office}',
     '電話 {phone}',
     '受付 {hours}',
   ].join('\n'),
+
+  /**
+   * The quick reply under the office's cancellation: it sends these words, as the rich menu's
+   * 予約する does, and the chat starts a booking (at most 20 characters).
+   */
+  bookAgainButton: '予約する',
 
   /** Staff moved the booking at the user's phone request. */
   rescheduled: [
@@ -168,12 +181,23 @@ export function reminderText(args: {
   office: OfficeContact;
   /** Hours before the start until which the chat cancels; undefined when chat cancellation is off. */
   chatCancellationCutoffHours?: number | undefined;
+  /**
+   * The sentence of the terms version in force saying that LINE repeats the e-mail of Art. 6(3)
+   * (its lineNoticeWording); empty or absent: lifecycleCopy.lineNotice.
+   */
+  lineNotice?: string | null | undefined;
 }): string {
   const chatCancellation =
     args.chatCancellationCutoffHours === undefined
       ? ''
       : fillTemplate(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
-  return fillTemplate(lifecycleCopy.reminder, { ...officeVars(args.office), when: formatConsultationTime(args.slot), url: args.meetingUrl, chatCancellation });
+  return fillTemplate(lifecycleCopy.reminder, {
+    ...officeVars(args.office),
+    when: formatConsultationTime(args.slot),
+    url: args.meetingUrl,
+    chatCancellation,
+    lineNotice: args.lineNotice || lifecycleCopy.lineNotice,
+  });
 }
 
 /**

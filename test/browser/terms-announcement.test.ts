@@ -3,8 +3,8 @@
  * JavaScript refused, against the whole service on a loopback port and a sender delivering to the
  * fake LINE API through the real SDK: an admin creates a version, previews the announcement and
  * the consent card, publishes, and watches the progress page (it refreshes itself) reach 100 %.
- * Screenshots for the README: docs/screenshots/terms-preview.png, announcement-progress.png,
- * terms-public-page.png.
+ * Screenshots for the README: docs/screenshots/terms-draft-form.png, terms-preview.png,
+ * announcement-progress.png, terms-public-page.png, privacy-page.png.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -72,6 +72,11 @@ describe('an admin announces a terms change in the browser', () => {
       'textarea[name="body"]',
       'オンライン職業相談利用規約\n\n第1条（目的）\nこの規約は、ハローワーク港北が行うオンライン職業相談の利用について定めます。\n\n第6条（予約）\n(4) キャンセルはお電話またはこのLINEでご連絡ください。',
     );
+    // The LINE-notice sentence of Art. 6(3) (issue #11): optional, the default shown as a placeholder.
+    const lineNotice = page.locator('input[name="lineNoticeWording"]');
+    expect(await lineNotice.getAttribute('placeholder')).toBe('このLINEでもお知らせします。');
+    await lineNotice.fill('同じご案内を、このLINEでもお送りします。');
+    await page.screenshot({ path: path.join(screenshots, 'terms-draft-form.png'), fullPage: true });
     await Promise.all([page.waitForURL(/\/staff\/terms\/\d+$/), page.click('button:has-text("下書きを保存する")')]);
 
     const preview = await page.textContent('main');
@@ -81,6 +86,7 @@ describe('an admin announces a terms change in the browser', () => {
     expect(preview).toContain('そのまま有効');
     expect(preview).toContain('主な変更点');
     expect(preview).toContain(`友だち登録中の ${FOLLOWERS} 人`);
+    expect(await page.textContent('dl.facts')).toContain('LINEでのお知らせの一文同じご案内を、このLINEでもお送りします。');
     await page.screenshot({ path: path.join(screenshots, 'terms-preview.png'), fullPage: true });
 
     sender = startAnnouncementSender(
@@ -111,5 +117,9 @@ describe('an admin announces a terms change in the browser', () => {
     await reader.goto(`${web.baseURL}/terms/2026-12-15`);
     expect(await reader.textContent('main')).toContain('適用予定');
     await reader.screenshot({ path: path.join(screenshots, 'terms-public-page.png'), fullPage: true });
+    // The privacy notice the name question links to (issue #11).
+    await reader.goto(`${web.baseURL}/privacy`);
+    expect(await reader.textContent('main')).toContain('相談日から90日後に削除します');
+    await reader.screenshot({ path: path.join(screenshots, 'privacy-page.png'), fullPage: true });
   }, 90_000);
 });

@@ -197,7 +197,22 @@ describe('validateName', () => {
     ['김민수', '김민수'],
     ['राम शर्मा', 'राम शर्मा'],
     ['\u200b山田\u200d太郎\ufeff', '山田太郎'],
-    ['山', '山'],
+    ['山 花', '山 花'],
+    ['港北太郎', '港北太郎'],
+    ['林 忍', '林 忍'],
+    ['たなかはなこ', 'たなかはなこ'],
+    ['Tanaka', 'Tanaka'],
+    // The words people put around their name are removed (issue #11).
+    ['山田花子です', '山田花子'],
+    ['山田 花子です。', '山田 花子'],
+    ['山田花子と申します', '山田花子'],
+    ['山田花子といいます', '山田花子'],
+    ['名前は山田花子です', '山田花子'],
+    ['氏名：山田 花子', '山田 花子'],
+    ['お名前は 山田花子', '山田花子'],
+    ['私は山田花子です', '山田花子'],
+    ['わたしの名前は やまだ はなこ です', 'やまだ はなこ'],
+    ['山田 花子ですです', '山田 花子'],
   ])('accepts %j as %j', (input, expected) => {
     expect(validateName(input)).toEqual({ ok: true, value: expected });
   });
@@ -230,8 +245,32 @@ describe('validateName', () => {
     ['山田太郎2', 'invalid-chars'],
     ['yamada@example', 'invalid-chars'],
     ['山田<script>', 'invalid-chars'],
+    ['です', 'not-full-name'],
+    ['名前は', 'empty'],
+    // A family name alone (or a given name alone) is asked again for the full name.
+    ['たなか', 'not-full-name'],
+    ['タナカ', 'not-full-name'],
+    ['ﾀﾅｶ', 'not-full-name'],
+    ['おのえり', 'not-full-name'],
+    ['田中', 'not-full-name'],
+    ['山', 'not-full-name'],
+    ['田中です', 'not-full-name'],
+    ['山田ですです', 'not-full-name'],
   ] as const)('rejects %j as %s', (input, reason) => {
     expect(validateName(input)).toEqual({ ok: false, reason });
+  });
+
+  it('asks again only for a short one-word name: 4 kana or 2 kanji at most, without a space', () => {
+    const kana = fc.string({ unit: fc.constantFrom('た', 'な', 'か', 'タ', 'ナ', 'ー'), minLength: 1, maxLength: 8 }).filter((w) => /[^ー]/u.test(w));
+    const kanji = fc.string({ unit: fc.constantFrom('田', '中', '港', '北', '々'), minLength: 1, maxLength: 5 }).filter((w) => w[0] !== '々');
+    fc.assert(
+      fc.property(fc.oneof(kana, kanji), (word) => {
+        const short = /^[\p{Script=Han}々]+$/u.test(word) ? [...word].length <= 2 : [...word].length <= 4;
+        expect(validateName(word)).toEqual(short ? { ok: false, reason: 'not-full-name' } : { ok: true, value: word });
+        // With a space between two parts, the same letters always go through.
+        expect(validateName(`${word} ${word}`)).toEqual({ ok: true, value: `${word} ${word}` });
+      }),
+    );
   });
 
   it('accepts any name made of letters of several scripts separated by single spaces', () => {
@@ -241,7 +280,7 @@ describe('validateName', () => {
       maxLength: 8,
     });
     fc.assert(
-      fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), (words) => {
+      fc.property(fc.array(word, { minLength: 2, maxLength: 4 }), (words) => {
         const name = words.join(' ');
         expect(validateName(` ${words.join('　 ')}\n`)).toEqual({ ok: true, value: name });
       }),
@@ -285,6 +324,12 @@ describe('validateJobSeekerNumber', () => {
     ['1234512345678', '12345-12345678'],
     ['１２３４５１２３４５６７', '12345-1234567'],
     ['\u200b12345-1234567\u200b', '12345-1234567'],
+    // One number among words: the words are removed (issue #11).
+    ['求職番号12345-1234567', '12345-1234567'],
+    ['求職番号14010-1234567', '14010-1234567'],
+    ['番号は14010-1234567です', '14010-1234567'],
+    ['求職番号は１４０１０－１２３４５６７です。', '14010-1234567'],
+    ['14010 1234567 です', '14010-1234567'],
   ])('accepts %j as %j', (input, expected) => {
     expect(validateJobSeekerNumber(input)).toEqual({ ok: true, value: expected });
   });
@@ -294,7 +339,9 @@ describe('validateJobSeekerNumber', () => {
     ['  　', 'empty'],
     ['abc', 'invalid-chars'],
     ['12345-123456a', 'invalid-chars'],
-    ['求職番号12345-1234567', 'invalid-chars'],
+    ['12345-1234567と14010-1234567', 'invalid-chars'],
+    ['番号は12345-123456aです', 'invalid-chars'],
+    ['電話は090-1234-5678です', 'bad-format'],
     ['12345/1234567', 'invalid-chars'],
     ['１２３４５＿１２３４５６７', 'invalid-chars'],
     ['1234-1234567', 'wrong-length'],
@@ -672,10 +719,16 @@ describe('parseTypedDate', () => {
     expect(parseTypedDate(input, today)).toBe(expected);
   });
 
-  it('rolls a month and day earlier than today over to next year', () => {
+  it('reads a month and day long past as next year, and one just past as past (issue #11)', () => {
     expect(parseTypedDate('1/5', today)).toBe('2027-01-05');
-    expect(parseTypedDate('11/19', today)).toBe('2027-11-19');
     expect(parseTypedDate('1月5日(火)', today)).toBe('2027-01-05');
+    expect(parseTypedDate('11/19', today)).toBe('2026-11-19');
+    // Today is 28 November: 11/20 is eight days ago; 1/5 is next January, across the year.
+    expect(parseTypedDate('11/20', '2026-11-28')).toBe('2026-11-20');
+    expect(parseTypedDate('1/5', '2026-11-28')).toBe('2027-01-05');
+    expect(parseTypedDate('20日', '2026-11-28')).toBe('2026-11-20');
+    expect(parseTypedDate('12/30', '2027-01-02')).toBe('2026-12-30');
+    expect(parseTypedDate('31日', today)).toBe('2026-10-31');
   });
 
   it('reads a day alone in December as January once it has passed', () => {
@@ -705,7 +758,6 @@ describe('parseTypedDate', () => {
     '10:00',
     '12/3(水)',
     '明日(月)',
-    '31日',
     'R0.1.1',
     '12//3',
     '2026/12',
@@ -733,12 +785,12 @@ describe('parseTypedDate', () => {
     );
   });
 
-  it('reads any month/day as the next such date on or after today, within a year', () => {
+  it('reads any month/day up to 243 days ahead as that date ahead', () => {
     const dayMs = 86_400_000;
     fc.assert(
       fc.property(
         fc.integer({ min: Date.UTC(2020, 0, 1) / dayMs, max: Date.UTC(2040, 0, 1) / dayMs }),
-        fc.integer({ min: 0, max: 364 }),
+        fc.integer({ min: 0, max: 243 }),
         fc.constantFrom('M/D', 'M月D日', 'MM-DD', 'full'),
         (todayDays, ahead, style) => {
           const todayIso = new Date(todayDays * dayMs).toISOString().slice(0, 10);
@@ -755,6 +807,19 @@ describe('parseTypedDate', () => {
           expect(parseTypedDate(typed, todayIso)).toBe(target.toISOString().slice(0, 10));
         },
       ),
+    );
+  });
+
+  it('reads any month/day up to 121 days back as that past date (the bot then calls it past)', () => {
+    const dayMs = 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2020, 0, 1) / dayMs, max: Date.UTC(2040, 0, 1) / dayMs }), fc.integer({ min: 1, max: 121 }), (todayDays, back) => {
+        const todayIso = new Date(todayDays * dayMs).toISOString().slice(0, 10);
+        const target = new Date((todayDays - back) * dayMs);
+        // 29 February is read in the nearest leap year, which may not be this one.
+        fc.pre(!(target.getUTCMonth() === 1 && target.getUTCDate() === 29));
+        expect(parseTypedDate(`${target.getUTCMonth() + 1}/${target.getUTCDate()}`, todayIso)).toBe(target.toISOString().slice(0, 10));
+      }),
     );
   });
 });

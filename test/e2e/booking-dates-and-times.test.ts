@@ -84,6 +84,49 @@ describe('choosing the date and the time', () => {
     expect((await storedState(h, u.userId))?.value).toBe('date');
   });
 
+  it('calls a typed date of last week past, and reads 1/5 as next January (issue #11)', async () => {
+    const u = chatUser(h, 'past-or-next-year');
+    await toDateQuestion(u);
+    // Today is Saturday 28 November 2026.
+    await u.say('11/20');
+    expect(u.last).toContain('11月20日(金) は過ぎています');
+    expect(u.last).not.toContain('まだ予約を受け付けていません');
+    await u.say('11月27日');
+    expect(u.last).toContain('11月27日(金) は過ぎています');
+    // Across the year boundary: next January, refused because it is beyond the 30-day horizon.
+    await u.say('1/5');
+    expect(u.last).toContain('1月5日(火) はまだ予約を受け付けていません');
+    expect(dateLabels(u)).toEqual(FIRST_PAGE);
+    expect((await storedState(h, u.userId))?.value).toBe('date');
+  });
+
+  it("understands a date typed at the time question: that date's times, or why it cannot be booked (issue #11)", async () => {
+    const u = chatUser(h, 'date-at-time');
+    await toDateQuestion(u);
+    await u.tap(FIRST_DATE);
+    expect(u.last).toContain('12月2日(水) の空いている時間');
+    await u.say('12/4');
+    expect(u.last).toContain('12月4日(金) の空いている時間');
+    expect((await storedState(h, u.userId))?.context.draft.date).toBe('2026-12-04');
+    await u.say('12月7日');
+    expect(u.last).toContain('12月7日(月) の空いている時間');
+    // The time grid of the new date books that date.
+    await u.tap('11:00');
+    expect(u.last).toContain('日時：2026年12月7日(月) 11:00〜11:30');
+    await u.tap('戻る');
+    // A date that cannot be booked: the reason, then the dates to choose from.
+    await u.say('12月5日');
+    expect(u.last).toContain('12月5日(土) は閉庁日のため');
+    expect(u.last).toContain(copy.questions.date);
+    expect(dateLabels(u)).toEqual(FIRST_PAGE);
+    const state = await storedState(h, u.userId);
+    expect(state?.value).toBe('date');
+    // A time is still read as a time at the time question.
+    await u.tap('12月3日(木)');
+    await u.say('10時半');
+    expect(u.last).toContain('日時：2026年12月3日(木) 10:30〜11:00');
+  });
+
   it('accepts a typed time like 10時半, 10:00 or 3時 (afternoon) and refuses one that is not offered', async () => {
     const u = chatUser(h, 'typed-time');
     await toDateQuestion(u);

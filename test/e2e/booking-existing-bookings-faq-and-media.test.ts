@@ -82,7 +82,8 @@ describe('a user who already has a booking', () => {
 describe('FAQ questions', () => {
   const faqs: Array<[string, string]> = [
     ['料金は？', copy.faq.fee],
-    ['TeleOfficeって何？', copy.faq.teleoffice],
+    // The sentence about LINE (Art. 6(3)) is the terms version's; the seeded version has none, so the default.
+    ['TeleOfficeって何？', copy.faq.teleoffice.replace('{lineNotice}', copy.lineNotice)],
     ['通訳はお願いできますか？', copy.faq.interpreter],
     ['相談時間はどのくらいですか？', copy.faq.duration],
     ['いつまでに予約すればいいですか？', copy.faq.deadline],

@@ -48,6 +48,23 @@ describe('each booking field says what was wrong and asks again', () => {
     expect((await storedState(h, u.userId))?.context.draft.name).toBe('港北 太郎');
   });
 
+  it('takes 山田花子です and 番号は…です without the words around them, and asks a family name alone for the full name (issue #11)', async () => {
+    const u = chatUser(h, 'name-in-words');
+    await toNameQuestion(u);
+    await refused(u, 'たなか', fieldErrorMessages.name['not-full-name'], 'name');
+    await refused(u, '田中です', fieldErrorMessages.name['not-full-name'], 'name');
+    await u.say('山田花子です');
+    expect(u.last).toBe(copy.questions.number);
+    expect((await storedState(h, u.userId))?.context.draft.name).toBe('山田花子');
+    await u.say('番号は14010-1234567です');
+    expect(u.last).toBe(copy.questions.phone);
+    expect((await storedState(h, u.userId))?.context.draft.jobSeekerNumber).toBe('14010-1234567');
+    await u.tap('戻る');
+    await u.say('求職番号14010-7654321');
+    expect(u.last).toBe(copy.questions.phone);
+    expect((await storedState(h, u.userId))?.context.draft.jobSeekerNumber).toBe('14010-7654321');
+  });
+
   it('refuses a job-seeker number of the wrong length or with letters, and accepts full-width digits and any dash', async () => {
     const u = chatUser(h, 'number-errors');
     await toNameQuestion(u);

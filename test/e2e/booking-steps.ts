@@ -104,3 +104,6 @@ export function repliesPerToken(h: Harness, replyTokens: string[]): number[] {
 
 /** The question whether the typed phone number is the registered one (the number itself masked, so only the wording is compared). */
 export const phoneRegisteredQuestion = copy.questions.phoneRegistered.slice(copy.questions.phoneRegistered.indexOf('{phone}') + '{phone}'.length);
+
+/** The name question without the privacy notice that comes before it in the same message (issue #11). */
+export const nameQuestionPrompt = copy.questions.name.slice(copy.questions.name.indexOf('{privacyNotice}') + '{privacyNotice}'.length).trim();

@@ -219,6 +219,9 @@ export const office: PresentContext = {
   idleMinutes: 30,
   horizonDays: 30,
   maxActiveBookings: 1,
+  retentionDays: 90,
+  // The longest address a privacy link could have, so every name question is checked at LINE's limits.
+  privacyUrl: `https://${'a'.repeat(200)}.example.jp/privacy`,
   termsText: (version) => (version === TERMS.version || version === NEW_TERMS.version ? termsBody : undefined),
   // Each version's card data, as the runner reads it from terms_versions; the longest allowed
   // summaries, so every card the model reaches is checked at LINE's size limits.

@@ -58,13 +58,26 @@ describe('the terms and announcement pages', () => {
     expect(past.text).toContain('適用日は明日（2026-11-29）以降の日付にしてください');
     expect(past.text).toContain('令和8年12月10日改定'); // what was typed is kept
 
-    const created = await admin.agent.post('/staff/terms').type('form').send(form);
+    // The LINE-notice sentence of Art. 6(3) (issue #11): optional, bounded, kept on the version.
+    const tooLong = await admin.agent
+      .post('/staff/terms')
+      .type('form')
+      .send({ ...form, lineNoticeWording: 'あ'.repeat(121) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toContain('LINEでのお知らせの一文は120文字以内にしてください');
+    const created = await admin.agent
+      .post('/staff/terms')
+      .type('form')
+      .send({ ...form, lineNoticeWording: '  同じご案内を、このLINEでもお送りします。 ' });
     expect(created.status).toBe(303);
     const draftPath = created.headers.location ?? '';
     expect(draftPath).toMatch(/^\/staff\/terms\/\d+$/);
     const preview = await admin.agent.get(draftPath);
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('下書き');
+    expect(preview.text).toContain('同じご案内を、このLINEでもお送りします。');
+    const stored = await h.service.db.prisma.termsVersion.findFirstOrThrow({ where: { version: '2026-12-10' } });
+    expect(stored.lineNoticeWording).toBe('同じご案内を、このLINEでもお送りします。');
     expect(preview.text).toContain('利用規約改定のお知らせ');
     expect(preview.text).toContain('2026年12月10日(木)から');
     expect(preview.text).toContain('そのまま有効'); // the booked variant

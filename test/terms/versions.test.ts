@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../src/db/client.ts';
 import type { Database } from '../../src/db/client.ts';
 import { initialTerms, seedInitialData } from '../../src/db/seed.ts';
-import { termsCardFor, termsPageUrl } from '../../src/terms/versions.ts';
+import { createTermsDraft, termsCardFor, termsPageUrl, validateTermsDraft } from '../../src/terms/versions.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createTestDatabase } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -31,9 +31,33 @@ describe('the seeded terms version', () => {
     expect([row.label, row.status, row.body]).toEqual(['令和5年11月1日改定', 'published', '本文']);
     for (const point of ['無料', '30分', 'TeleOffice', '2開庁日前', '電話']) expect(row.cardSummary).toContain(point);
 
+    // Issue #11: the card says no recording or publishing (Art. 12(2)) and where the notice goes (Art. 6(3)).
+    expect(row.cardSummary).toContain('録画・録音');
+    expect(row.cardSummary).toContain('求職者マイページに登録のメールアドレス');
+    // A summary this seed wrote before issue #11 is brought up to date.
+    await db.prisma.termsVersion.update({ where: { id: row.id }, data: { cardSummary: initialTerms.previousCardSummaries[0] } });
+    await seedInitialData(db.prisma);
+    expect((await db.prisma.termsVersion.findUniqueOrThrow({ where: { id: row.id } })).cardSummary).toBe(initialTerms.cardSummary);
+
     await db.prisma.termsVersion.update({ where: { id: row.id }, data: { cardSummary: '・職員が直した要約' } });
     await seedInitialData(db.prisma);
     expect((await db.prisma.termsVersion.findUniqueOrThrow({ where: { id: row.id } })).cardSummary).toBe('・職員が直した要約');
+  });
+
+  it("keeps a draft's LINE-notice sentence (Art. 6(3)) on one line, null when left empty, and refuses one too long or with braces", async () => {
+    const now = new Date('2026-11-28T10:00:00+09:00');
+    const input = { label: '令和8年12月1日改定', effectiveDate: '2026-12-01', body: '全文', changeSummary: '変更点', cardSummary: '要約' };
+    expect((await validateTermsDraft(db.prisma, input, now)).lineNoticeWording).toBeNull();
+    expect((await validateTermsDraft(db.prisma, { ...input, lineNoticeWording: ' \n ' }, now)).lineNoticeWording).toBeNull();
+    expect((await validateTermsDraft(db.prisma, { ...input, lineNoticeWording: ' 同じご案内を\r\nLINEでもお送りします。 ' }, now)).lineNoticeWording).toBe(
+      '同じご案内を LINEでもお送りします。',
+    );
+    await expect(validateTermsDraft(db.prisma, { ...input, lineNoticeWording: 'あ'.repeat(121) }, now)).rejects.toMatchObject({ field: 'lineNoticeWording' });
+    await expect(validateTermsDraft(db.prisma, { ...input, lineNoticeWording: '{phone}にお電話を' }, now)).rejects.toMatchObject({
+      field: 'lineNoticeWording',
+    });
+    const draft = await createTermsDraft(db.prisma, { ...input, lineNoticeWording: 'LINEでもお送りします。' }, now);
+    expect(draft.lineNoticeWording).toBe('LINEでもお送りします。');
   });
 
   it('gives the card a link to the public page only with a public base address', async () => {

@@ -18,6 +18,7 @@ describe('the lifecycle messages', () => {
       [
         '【オンライン職業相談】',
         'ご予約いただいたオンライン職業相談のご案内です。',
+        '日時と参加用URLは、利用規約 第6条(3)のとおり、求職者マイページに登録されているメールアドレスへお送りしています。このLINEでもお知らせします。',
         '',
         '■日時',
         '2026年12月2日(水) 10:00〜10:30',
@@ -31,10 +32,10 @@ describe('the lifecycle messages', () => {
         '・通訳の方や介助の方が同席する場合は、事前にお電話でお知らせください。',
         '・TeleOfficeを使える状態にして、通信環境に問題がないか確かめておいてください。',
         '・OS・ブラウザ・アプリは最新の状態にしてください（サポートが終了したOSの端末は使えません）。',
-        '・ファイアウォールを有効にし、ウイルス対策ソフトを最新の状態にしてください。',
+        '・ファイアウォールを有効にし、ウイルス対策ソフト（有償版相当）を最新の状態にしてください。',
         '・ファイル共有ソフトは入れないでください。相談中は不要なアプリを閉じてください。',
         '・安全かどうか分からない無料Wi-Fiは使わないでください。',
-        '・相談の録画・録音・配信はできません。',
+        '・相談の録画・録音や、SNSなどへの配信・公開はできません。',
         '',
         '■キャンセル・遅れる場合',
         '必ずお電話でご連絡ください。',
@@ -44,6 +45,17 @@ describe('the lifecycle messages', () => {
         'ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
       ].join('\n'),
     );
+  });
+
+  it("say the Art. 6(3) e-mail and the terms version's own LINE sentence, or the default when it has none (issue #11)", () => {
+    const own = reminderText({ slot, meetingUrl: 'https://x.example/', office, lineNotice: '同じ内容をLINEでもお送りしています。' });
+    expect(own).toContain('メールアドレスへお送りしています。同じ内容をLINEでもお送りしています。\n');
+    expect(own).not.toContain('このLINEでもお知らせします');
+    for (const lineNotice of [undefined, null, '']) {
+      expect(reminderText({ slot, meetingUrl: 'https://x.example/', office, lineNotice })).toContain(
+        'メールアドレスへお送りしています。このLINEでもお知らせします。\n',
+      );
+    }
   });
 
   it('mention chat cancellation in the reminder only when the office allows it', () => {

@@ -14,6 +14,7 @@ import { publishTermsVersion, termsAnnouncementMessages } from '../../announceme
 import { AnnouncementContentError } from '../../announcements/messages.ts';
 import { consentCardMessages, previewOf } from '../../announcements/preview.ts';
 import { tokyoDateOf, addDays } from '../../rules/index.ts';
+import { copy } from '../../wording/chat.ts';
 
 const admin = { role: 'admin' } as const;
 
@@ -39,6 +40,7 @@ export const termsPages: PageModule = (routes, kit) => {
     idleMinutes: kit.config.CONVERSATION_IDLE_MINUTES,
     horizonDays: kit.config.BOOKING_HORIZON_DAYS,
     maxActiveBookings: kit.config.MAX_ACTIVE_BOOKINGS,
+    retentionDays: kit.config.PERSONAL_DATA_RETENTION_DAYS,
   });
 
   routes.get('/terms', admin, async (_req, res) => {
@@ -52,7 +54,12 @@ export const termsPages: PageModule = (routes, kit) => {
   });
 
   routes.get('/terms/new', admin, async (_req, res) => {
-    await kit.render(res, 'terms/new.njk', { form: {}, limits: termsLimits, earliest: addDays(tokyoDateOf(kit.clock.now()), 1) });
+    await kit.render(res, 'terms/new.njk', {
+      form: {},
+      limits: termsLimits,
+      earliest: addDays(tokyoDateOf(kit.clock.now()), 1),
+      defaultLineNotice: copy.lineNotice,
+    });
   });
 
   routes.post('/terms', admin, async (req, res) => {
@@ -62,6 +69,7 @@ export const termsPages: PageModule = (routes, kit) => {
       title: formText(req, 'title', 200),
       changeSummary: formText(req, 'changeSummary', 5000),
       cardSummary: formText(req, 'cardSummary', 5000),
+      lineNoticeWording: formText(req, 'lineNoticeWording', 1000),
       body: formText(req, 'body', termsLimits.body + 1000),
     };
     try {
@@ -77,7 +85,14 @@ export const termsPages: PageModule = (routes, kit) => {
       await kit.render(
         res,
         'terms/new.njk',
-        { form, error: error.message, errorField: error.field, limits: termsLimits, earliest: addDays(tokyoDateOf(kit.clock.now()), 1) },
+        {
+          form,
+          error: error.message,
+          errorField: error.field,
+          limits: termsLimits,
+          earliest: addDays(tokyoDateOf(kit.clock.now()), 1),
+          defaultLineNotice: copy.lineNotice,
+        },
         400,
       );
     }
@@ -119,6 +134,7 @@ export const termsPages: PageModule = (routes, kit) => {
         recipients: { all: followers - booked, booked, total: followers },
         announcements,
         publicBaseUrl: kit.config.PUBLIC_BASE_URL,
+        defaultLineNotice: copy.lineNotice,
       });
     },
     { id: '1' },

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "terms_versions" ADD COLUMN     "line_notice_wording" TEXT;
