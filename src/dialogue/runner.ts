@@ -27,7 +27,8 @@ import type { PublishedTerms, ReferenceCache } from './reference-data.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
-import { bookingBlockFor, BookingStateError, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
+import { bookingBlockFor, cancelBookingInChat } from '../lifecycle/operations.ts';
+import { isBookingError } from '../booking/status.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput = { type: 'follow' } | { type: 'text'; text: string } | { type: 'postback'; data: string } | { type: 'media'; kind: string };
@@ -97,7 +98,7 @@ async function cancelInChat(tx: Prisma.TransactionClient, userId: string, bookin
     return true;
   } catch (error) {
     // Past the cut-off, or no longer cancellable (staff recorded an outcome meanwhile).
-    if (error instanceof ChatCancellationClosedError || error instanceof BookingStateError) return false;
+    if (isBookingError(error, 'chat-cancellation-closed', 'wrong-status')) return false;
     throw error;
   }
 }

@@ -14,6 +14,7 @@ import { publishTermsVersion, termsAnnouncementMessages } from '../../announceme
 import { AnnouncementContentError } from '../../announcements/messages.ts';
 import { consentCardMessages, previewOf } from '../../announcements/preview.ts';
 import { tokyoDateOf, addDays } from '../../rules/index.ts';
+import { upcomingStatuses } from '../../booking/status.ts';
 
 const admin = { role: 'admin' } as const;
 
@@ -101,7 +102,7 @@ export const termsPages: PageModule = (routes, kit) => {
       const [followers, booked] = await Promise.all([
         kit.prisma.lineUser.count({ where: { unfollowedAt: null } }),
         kit.prisma.lineUser.count({
-          where: { unfollowedAt: null, bookings: { some: { status: { in: ['confirmed', 'contacted'] }, date: { gte: effectiveDate } } } },
+          where: { unfollowedAt: null, bookings: { some: { status: { in: [...upcomingStatuses] }, date: { gte: effectiveDate } } } },
         }),
       ]);
       const announcements = await kit.prisma.announcement.findMany({
