@@ -32,9 +32,9 @@ export const initialBookingStatus: BookingStatus = BookingStatus.confirmed;
  */
 export const upcomingStatuses = [BookingStatus.confirmed, BookingStatus.contacted] as const satisfies readonly BookingStatus[];
 
-/** Whether a booking in `status` is still to take place (with a date not past). */
-export function isUpcomingStatus(status: BookingStatus): boolean {
-  return (upcomingStatuses as readonly BookingStatus[]).includes(status);
+/** Whether a booking in `status` is still to take place (with a date not past); `status` may come from raw SQL. */
+export function isUpcomingStatus(status: string): status is (typeof upcomingStatuses)[number] {
+  return (upcomingStatuses as readonly string[]).includes(status);
 }
 
 /**

@@ -15,7 +15,8 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { addDays, isJpDate, tokyoDateOf } from '../rules/index.ts';
-import { BookingError, isBookingError } from '../booking/status.ts';
+import { BookingError, isBookingError, isUpcomingStatus } from '../booking/status.ts';
+import type { BookingStatus } from '../booking/status.ts';
 import { cancelBookingByStaff, liftRefusal, recordAttendance, recordContacted, recordNoShow, setMeetingUrl, userStanding } from '../lifecycle/operations.ts';
 import { pushKinds } from '../lifecycle/reminders.ts';
 import { accountForApiToken, roleAllows } from './accounts.ts';
@@ -261,7 +262,7 @@ type BookingRow = {
   date: string;
   startTime: string;
   startsAt: Date;
-  status: string;
+  status: BookingStatus;
   attendant: string;
   attendantLanguage: string | null;
   phoneChanged: boolean;
@@ -284,7 +285,7 @@ type BookingRow = {
 function bookingView(booking: BookingRow, config: Config) {
   const reminder = booking.pushes.find((push) => push.kind === pushKinds.reminder) ?? null;
   const notices = booking.pushes.filter((push) => push.kind !== pushKinds.reminder);
-  const active = booking.status === 'confirmed' || booking.status === 'contacted';
+  const active = isUpcomingStatus(booking.status);
   const flags: string[] = [];
   if (reminder?.status === 'held' || (active && !booking.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent'))
     flags.push('meeting-url-missing');
