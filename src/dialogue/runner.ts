@@ -28,7 +28,7 @@ import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInst
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
 import { bookingBlockFor, cancelBookingInChat } from '../lifecycle/operations.ts';
-import { isBookingError } from '../booking/status.ts';
+import { chatCancellationClosesAt, isBookingError } from '../booking/status.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput = { type: 'follow' } | { type: 'text'; text: string } | { type: 'postback'; data: string } | { type: 'media'; kind: string };
@@ -87,8 +87,9 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
  */
 function markChatCancellable(bookings: BookingSummary[], now: Date, config: Config): BookingSummary[] {
   if (!config.CHAT_CANCELLATION_ENABLED) return bookings;
-  const cutoffMs = config.CHAT_CANCELLATION_CUTOFF_HOURS * 3_600_000;
-  return bookings.map((b) => ({ ...b, cancellableInChat: tokyoInstant(b.date, b.time).getTime() - cutoffMs >= now.getTime() }));
+  const cutoffHours = config.CHAT_CANCELLATION_CUTOFF_HOURS;
+  // The same moment the transition table refuses a chat cancellation from (src/booking/status.ts).
+  return bookings.map((b) => ({ ...b, cancellableInChat: now.getTime() <= chatCancellationClosesAt(tokyoInstant(b.date, b.time), cutoffHours).getTime() }));
 }
 
 /** Cancels in the chat; false when the cut-off has passed meanwhile. */
