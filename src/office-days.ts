@@ -7,6 +7,7 @@
 import type { Config } from './config.ts';
 import { officeCalendarOf } from './config.ts';
 import type { Db } from './db/repositories.ts';
+import { upcomingStatuses } from './booking/status.ts';
 import { addDays, capacityAt, checkBlockedTime, isJpDate, isOpenDay, isTimeOfDay, tokyoDateOf, validateOfficeCalendarConfig } from './rules/index.ts';
 import type { BlockedTime, OfficeCalendarConfig } from './rules/index.ts';
 
@@ -143,7 +144,7 @@ export type BookingNotFitting = { id: string; date: string; startTime: string; s
  */
 export async function bookingsNotFitting(db: Db, date: string, calendar: OfficeCalendarConfig): Promise<BookingNotFitting[]> {
   const active = await db.booking.findMany({
-    where: { date, status: { in: ['confirmed', 'contacted'] } },
+    where: { date, status: { in: [...upcomingStatuses] } },
     select: { id: true, date: true, startTime: true, status: true },
     orderBy: [{ startTime: 'asc' }, { createdAt: 'asc' }],
   });

@@ -19,13 +19,11 @@ import { multicastMaxRecipients } from './multicast.ts';
 import { noticeBodyMaxLength, officeNoticeMessages, termsChangeMessages, variants } from './messages.ts';
 import type { OfficeWording, Variant } from './messages.ts';
 import type { Message } from '../line/messages.ts';
+import { upcomingStatuses } from '../booking/status.ts';
 
 export const announcementKinds = { termsChange: 'terms-change', officeNotice: 'office-notice' } as const;
 export const audiences = { allFollowers: 'all-followers', bookedInRange: 'booked-in-range' } as const;
 export type Audience = (typeof audiences)[keyof typeof audiences];
-
-/** Booking statuses that still mean "this user is coming". */
-const upcomingStatuses = ['confirmed', 'contacted'];
 
 /** An office notice's form was not usable; `field` names the field, `message` is Japanese. */
 export class AnnouncementInputError extends Error {
@@ -56,7 +54,7 @@ async function currentFollowers(tx: Prisma.TransactionClient): Promise<string[]>
 /** Current followers with a booking still on (confirmed or late-but-announced) from `from` to `to` (Japan dates, inclusive). */
 async function bookedFollowers(tx: Prisma.TransactionClient, from: JpDate, to: JpDate | null): Promise<string[]> {
   const rows = await tx.lineUser.findMany({
-    where: { unfollowedAt: null, bookings: { some: { status: { in: upcomingStatuses }, date: to === null ? { gte: from } : { gte: from, lte: to } } } },
+    where: { unfollowedAt: null, bookings: { some: { status: { in: [...upcomingStatuses] }, date: to === null ? { gte: from } : { gte: from, lte: to } } } },
     select: { id: true },
     orderBy: { id: 'asc' },
   });

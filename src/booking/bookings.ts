@@ -14,6 +14,7 @@ import type { Draft, BookingSummary } from '../domain/booking.ts';
 import { scheduleReminder } from '../lifecycle/reminders.ts';
 import { bookingBlockFor } from '../lifecycle/operations.ts';
 import { createSearchHasher } from '../crypto/search-hash.ts';
+import { initialBookingStatus, upcomingStatuses } from './status.ts';
 
 /** Places taken per date and start time, from today on (what the rules subtract). */
 export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
@@ -29,7 +30,7 @@ export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
  */
 export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<BookingSummary[]> {
   const rows = await db.booking.findMany({
-    where: { userId, status: { in: ['confirmed', 'contacted'] }, startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
+    where: { userId, status: { in: [...upcomingStatuses] }, startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
     orderBy: { startsAt: 'asc' },
     select: { id: true, date: true, startTime: true },
   });
@@ -74,7 +75,7 @@ export async function createBooking(
       date,
       startTime: time,
       startsAt,
-      status: 'confirmed',
+      status: initialBookingStatus,
       nameEnc: deps.cipher.encrypt(name),
       jobSeekerNumberEnc: deps.cipher.encrypt(jobSeekerNumber),
       nameHash: hasher.name(name),

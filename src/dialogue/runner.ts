@@ -27,7 +27,8 @@ import type { PublishedTerms, ReferenceCache } from './reference-data.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
-import { bookingBlockFor, BookingStateError, cancelBookingInChat, ChatCancellationClosedError } from '../lifecycle/operations.ts';
+import { bookingBlockFor, cancelBookingInChat } from '../lifecycle/operations.ts';
+import { chatCancellationClosesAt, isBookingError } from '../booking/status.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
 export type UserInput = { type: 'follow' } | { type: 'text'; text: string } | { type: 'postback'; data: string } | { type: 'media'; kind: string };
@@ -86,8 +87,9 @@ async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Da
  */
 function markChatCancellable(bookings: BookingSummary[], now: Date, config: Config): BookingSummary[] {
   if (!config.CHAT_CANCELLATION_ENABLED) return bookings;
-  const cutoffMs = config.CHAT_CANCELLATION_CUTOFF_HOURS * 3_600_000;
-  return bookings.map((b) => ({ ...b, cancellableInChat: tokyoInstant(b.date, b.time).getTime() - cutoffMs >= now.getTime() }));
+  const cutoffHours = config.CHAT_CANCELLATION_CUTOFF_HOURS;
+  // The same moment the transition table refuses a chat cancellation from (src/booking/status.ts).
+  return bookings.map((b) => ({ ...b, cancellableInChat: now.getTime() <= chatCancellationClosesAt(tokyoInstant(b.date, b.time), cutoffHours).getTime() }));
 }
 
 /** Cancels in the chat; false when the cut-off has passed meanwhile. */
@@ -97,7 +99,7 @@ async function cancelInChat(tx: Prisma.TransactionClient, userId: string, bookin
     return true;
   } catch (error) {
     // Past the cut-off, or no longer cancellable (staff recorded an outcome meanwhile).
-    if (error instanceof ChatCancellationClosedError || error instanceof BookingStateError) return false;
+    if (isBookingError(error, 'chat-cancellation-closed', 'wrong-status')) return false;
     throw error;
   }
 }

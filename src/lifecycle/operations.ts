@@ -2,7 +2,10 @@
  * What staff do to a booking after it is confirmed (Art. 6(4)): cancel it, record the outcome
  * (attended, contacted us, no-show), set its meeting URL, and lift a user's refusal. Each is a
  * domain operation with an explicit `now`, so the staff API, a future console and the tests
- * call the same code; a refusal is a named error with typed context, never a boolean.
+ * call the same code; a refusal is a BookingError (src/booking/errors.ts) with a code and typed
+ * details, never a boolean. Every status change is one the transition table allows
+ * (src/booking/status.ts): `transition` is asked under the booking's row lock, and only the
+ * status it answers is written.
  *
  * Every operation takes the user's advisory lock first (the lock the dialogue and booking
  * creation take), then the booking's row lock: a no-show that reaches the refusal threshold and
@@ -12,107 +15,23 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Db } from '../db/repositories.ts';
 import { lockUser } from '../db/repositories.ts';
-import { capacityAt, noShowMomentFor, slotsOn, tokyoInstant } from '../rules/index.ts';
+import { capacityAt, slotsOn, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { enqueueBookingNotice, enqueueSealedPush, moveReminder, pushKinds, withdrawReminder } from './reminders.ts';
 import { rescheduledText, staffMessageText } from '../wording/pushes.ts';
 import type { OfficeContact } from '../wording/pushes.ts';
 import { text } from '../line/messages.ts';
+import { BookingError, BookingStatus, transition } from '../booking/status.ts';
 
 /** Why a user's bookings were refused, as stored in LineUser.refusalReason. */
 export const refusalReasons = { noShows: 'no-shows' } as const;
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/** No booking with this id. */
-export class BookingNotFoundError extends Error {
-  override name = 'BookingNotFoundError';
-  readonly bookingId: string;
-  constructor(bookingId: string) {
-    super('booking not found');
-    this.bookingId = bookingId;
-  }
-}
-
-/** No user with this id. */
-export class UserNotFoundError extends Error {
-  override name = 'UserNotFoundError';
-  readonly userId: string;
-  constructor(userId: string) {
-    super('user not found');
-    this.userId = userId;
-  }
-}
-
-/** The booking is no longer in a state that allows the operation (e.g. cancelling a no-show). */
-export class BookingStateError extends Error {
-  override name = 'BookingStateError';
-  readonly bookingId: string;
-  readonly status: string;
-  readonly operation: string;
-  constructor(bookingId: string, status: string, operation: string) {
-    super(`cannot ${operation} a booking whose status is ${status}`);
-    this.bookingId = bookingId;
-    this.status = status;
-    this.operation = operation;
-  }
-}
-
-/** A no-show can be recorded only from slot start + 10 minutes (Art. 6(4)). */
-export class NoShowTooEarlyError extends Error {
-  override name = 'NoShowTooEarlyError';
-  readonly bookingId: string;
-  /** The first instant at which the no-show can be recorded. */
-  readonly allowedFrom: Date;
-  constructor(bookingId: string, allowedFrom: Date) {
-    super(`a no-show can be recorded from ${allowedFrom.toISOString()}`);
-    this.bookingId = bookingId;
-    this.allowedFrom = allowedFrom;
-  }
-}
-
-/** Attendance can be recorded only once the session has started. */
-export class AttendanceTooEarlyError extends Error {
-  override name = 'AttendanceTooEarlyError';
-  readonly bookingId: string;
-  readonly allowedFrom: Date;
-  constructor(bookingId: string, allowedFrom: Date) {
-    super(`attendance can be recorded from ${allowedFrom.toISOString()}`);
-    this.bookingId = bookingId;
-    this.allowedFrom = allowedFrom;
-  }
-}
-
-/** The user may no longer cancel in the chat: the cutoff before the start has passed. */
-export class ChatCancellationClosedError extends Error {
-  override name = 'ChatCancellationClosedError';
-  readonly bookingId: string;
-  readonly closedAt: Date;
-  constructor(bookingId: string, closedAt: Date) {
-    super(`cancelling in the chat closed at ${closedAt.toISOString()}`);
-    this.bookingId = bookingId;
-    this.closedAt = closedAt;
-  }
-}
-
-/** The meeting URL is not an https URL LINE and TeleOffice can open. */
-export class InvalidMeetingUrlError extends Error {
-  override name = 'InvalidMeetingUrlError';
-  readonly bookingId: string;
-  constructor(bookingId: string) {
-    super('the meeting URL must be an https URL of at most 1000 characters');
-    this.bookingId = bookingId;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Results
 // ---------------------------------------------------------------------------------------------
 
 /** What an operation did to a booking; `changed` is false for a repeated request (double click). */
-export type BookingOperationResult = { bookingId: string; status: string; changed: boolean };
+export type BookingOperationResult = { bookingId: string; status: BookingStatus; changed: boolean };
 
 /** A user's record as staff see it (Art. 6(4): the count and the refusal are visible to staff). */
 export type UserStanding = {
@@ -152,15 +71,15 @@ export async function cancelBookingByStaff(
   by: StaffCancellation = 'user-phone',
 ): Promise<BookingOperationResult> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
-    if (booking.status === 'cancelled') return { bookingId, status: booking.status, changed: false };
-    if (booking.status !== 'confirmed' && booking.status !== 'contacted') throw new BookingStateError(bookingId, booking.status, 'cancel');
-    await cancelLocked(tx, booking, { by, reason, now });
+    const next = transition(booking, { kind: 'cancel-by-staff' }, now);
+    if (!next.changed) return { bookingId, ...next };
+    await cancelLocked(tx, booking, next.status, { by, reason, now });
     await enqueueBookingNotice(
       tx,
       { kind: pushKinds.cancelled, userId: booking.userId, bookingId, ...(by === 'office' ? { data: { byOffice: true } } : {}) },
       now,
     );
-    return { bookingId, status: 'cancelled', changed: true };
+    return { bookingId, ...next };
   });
 }
 
@@ -176,14 +95,10 @@ export async function cancelBookingInChat(
 ): Promise<BookingOperationResult> {
   // The dialogue runner's transaction already holds the user's lock; take the booking's row lock.
   const row = await lockBookingIn(tx, booking.bookingId);
-  if (row.userId !== booking.userId) throw new BookingNotFoundError(booking.bookingId);
-  if (row.status === 'cancelled') return { bookingId: row.id, status: row.status, changed: false };
-  // 'contacted' (the user phoned to say they will be late) is still an upcoming booking.
-  if (row.status !== 'confirmed' && row.status !== 'contacted') throw new BookingStateError(row.id, row.status, 'cancel');
-  const closedAt = new Date(row.startsAt.getTime() - cutoffHours * 3_600_000);
-  if (now.getTime() > closedAt.getTime()) throw new ChatCancellationClosedError(row.id, closedAt);
-  await cancelLocked(tx, row, { by: 'user-chat', reason: null, now });
-  return { bookingId: row.id, status: 'cancelled', changed: true };
+  if (row.userId !== booking.userId) throw new BookingError('not-found', { bookingId: booking.bookingId });
+  const next = transition(row, { kind: 'cancel-in-chat', cutoffHours }, now);
+  if (next.changed) await cancelLocked(tx, row, next.status, { by: 'user-chat', reason: null, now });
+  return { bookingId: row.id, ...next };
 }
 
 /**
@@ -200,16 +115,10 @@ export async function recordNoShow(
   threshold: number,
 ): Promise<BookingOperationResult & { standing: UserStanding; refusedNow: boolean }> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
-    if (booking.status === 'no_show')
-      return { bookingId, status: booking.status, changed: false, standing: await standingOf(tx, booking.userId), refusedNow: false };
-    if (booking.status !== 'confirmed') throw new BookingStateError(bookingId, booking.status, 'record a no-show for');
-    const allowedFrom = noShowMomentFor(booking.startsAt, calendar);
-    if (now.getTime() < allowedFrom.getTime()) throw new NoShowTooEarlyError(bookingId, allowedFrom);
+    const next = transition(booking, { kind: 'record-no-show', calendar }, now);
+    if (!next.changed) return { bookingId, ...next, standing: await standingOf(tx, booking.userId), refusedNow: false };
 
-    await tx.booking.update({
-      where: { id: bookingId },
-      data: { status: 'no_show', cancelledAt: now, cancelledBy: 'no-show', outcomeRecordedAt: now },
-    });
+    await writeStatus(tx, booking, next.status, { cancelledAt: now, cancelledBy: 'no-show', outcomeRecordedAt: now });
     await withdrawReminder(tx, bookingId);
     const user = await tx.lineUser.update({ where: { id: booking.userId }, data: { noShowCount: { increment: 1 } } });
     const counted = await noShowsSince(tx, booking.userId, user.refusalLiftedAt);
@@ -222,20 +131,18 @@ export async function recordNoShow(
       { kind: pushKinds.noShow, userId: booking.userId, bookingId, data: { refused: refusedNow || user.refusedAt !== null } },
       now,
     );
-    return { bookingId, status: 'no_show', changed: true, standing: await standingOf(tx, booking.userId), refusedNow };
+    return { bookingId, ...next, standing: await standingOf(tx, booking.userId), refusedNow };
   });
 }
 
 /** Staff record that the consultation took place; from the slot start on. */
 export async function recordAttendance(prisma: PrismaClient, bookingId: string, now: Date): Promise<BookingOperationResult> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
-    if (booking.status === 'attended') return { bookingId, status: booking.status, changed: false };
-    // "Contacted us" (late but announced) may still end in attendance.
-    if (booking.status !== 'confirmed' && booking.status !== 'contacted') throw new BookingStateError(bookingId, booking.status, 'record attendance for');
-    if (now.getTime() < booking.startsAt.getTime()) throw new AttendanceTooEarlyError(bookingId, booking.startsAt);
-    await tx.booking.update({ where: { id: bookingId }, data: { status: 'attended', outcomeRecordedAt: now } });
+    const next = transition(booking, { kind: 'record-attendance' }, now);
+    if (!next.changed) return { bookingId, ...next };
+    await writeStatus(tx, booking, next.status, { outcomeRecordedAt: now });
     await withdrawReminder(tx, bookingId);
-    return { bookingId, status: 'attended', changed: true };
+    return { bookingId, ...next };
   });
 }
 
@@ -245,10 +152,9 @@ export async function recordAttendance(prisma: PrismaClient, bookingId: string, 
  */
 export async function recordContacted(prisma: PrismaClient, bookingId: string, now: Date): Promise<BookingOperationResult> {
   return withLockedBooking(prisma, bookingId, async (tx, booking) => {
-    if (booking.status === 'contacted') return { bookingId, status: booking.status, changed: false };
-    if (booking.status !== 'confirmed') throw new BookingStateError(bookingId, booking.status, 'record a contact for');
-    await tx.booking.update({ where: { id: bookingId }, data: { status: 'contacted', outcomeRecordedAt: now } });
-    return { bookingId, status: 'contacted', changed: true };
+    const next = transition(booking, { kind: 'record-contact' }, now);
+    if (next.changed) await writeStatus(tx, booking, next.status, { outcomeRecordedAt: now });
+    return { bookingId, ...next };
   });
 }
 
@@ -260,7 +166,7 @@ export async function liftRefusal(prisma: PrismaClient, userId: string, now: Dat
   return prisma.$transaction(async (tx) => {
     await lockUser(tx, userId);
     const user = await tx.lineUser.findUnique({ where: { id: userId }, select: { id: true } });
-    if (!user) throw new UserNotFoundError(userId);
+    if (!user) throw new BookingError('user-not-found', { userId });
     await tx.lineUser.update({ where: { id: userId }, data: { refusedAt: null, refusalReason: null, refusalLiftedAt: now } });
     return standingOf(tx, userId);
   });
@@ -292,7 +198,7 @@ export async function setMeetingUrl(
   let meetingUrl: string | null = null;
   if (url !== null) {
     const parsed = meetingUrlSchema.safeParse(url);
-    if (!parsed.success) throw new InvalidMeetingUrlError(bookingId);
+    if (!parsed.success) throw new BookingError('invalid-meeting-url', { bookingId });
     meetingUrl = parsed.data;
   }
   return withLockedBooking(prisma, bookingId, async (tx) => {
@@ -337,25 +243,6 @@ export async function userStanding(prisma: PrismaClient | Prisma.TransactionClie
 // Staff console operations (issue #9): change the date and time, phone change handled, message
 // ---------------------------------------------------------------------------------------------
 
-/** The chosen slot is not (or no longer) one the rules offer with a free place. */
-export class SlotUnavailableError extends Error {
-  override name = 'SlotUnavailableError';
-  readonly bookingId: string;
-  readonly date: string;
-  readonly time: string;
-  constructor(bookingId: string, date: string, time: string) {
-    super(`the slot ${date} ${time} is not free`);
-    this.bookingId = bookingId;
-    this.date = date;
-    this.time = time;
-  }
-}
-
-/** A staff message that cannot be sent as typed (empty or too long). */
-export class InvalidStaffMessageError extends Error {
-  override name = 'InvalidStaffMessageError';
-}
-
 /** Longest staff message, in characters (the framing adds about 150; LINE allows 5000). */
 export const staffMessageMaxLength = 500;
 
@@ -382,14 +269,14 @@ export async function rescheduleBooking(
   deps: StaffOperationDeps,
 ): Promise<BookingOperationResult & { from: { date: string; time: string }; to: { date: string; time: string } }> {
   return withLockedBooking(prisma, bookingId, async (tx, locked) => {
-    if (locked.status !== 'confirmed' && locked.status !== 'contacted') throw new BookingStateError(bookingId, locked.status, 'change the time of');
+    const next = transition(locked, { kind: 'reschedule' }, now);
     const booking = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { date: true, startTime: true } });
     const from = { date: booking.date, time: booking.startTime };
     if (from.date === to.date && from.time === to.time) return { bookingId, status: locked.status, changed: false, from, to };
     const takenRows = await tx.slotSeat.groupBy({ by: ['startTime'], where: { date: to.date, NOT: { bookingId } }, _count: { _all: true } });
     const taken: Record<string, number> = {};
     for (const row of takenRows) taken[row.startTime] = row._count._all;
-    if (!slotsOn(to.date, now, deps.calendar, taken).includes(to.time)) throw new SlotUnavailableError(bookingId, to.date, to.time);
+    if (!slotsOn(to.date, now, deps.calendar, taken).includes(to.time)) throw new BookingError('slot-unavailable', { bookingId, date: to.date, time: to.time });
 
     await tx.slotSeat.deleteMany({ where: { bookingId } });
     let claimed = false;
@@ -398,9 +285,9 @@ export async function rescheduleBooking(
     for (let seat = 1; seat <= places && !claimed; seat++) {
       claimed = (await tx.slotSeat.createMany({ data: [{ date: to.date, startTime: to.time, seat, bookingId }], skipDuplicates: true })).count === 1;
     }
-    if (!claimed) throw new SlotUnavailableError(bookingId, to.date, to.time); // rolls back: the old seat is kept
+    if (!claimed) throw new BookingError('slot-unavailable', { bookingId, date: to.date, time: to.time }); // rolls back: the old seat is kept
     const startsAt = tokyoInstant(to.date, to.time);
-    await tx.booking.update({ where: { id: bookingId }, data: { date: to.date, startTime: to.time, startsAt, status: 'confirmed', outcomeRecordedAt: null } });
+    await writeStatus(tx, locked, next.status, { date: to.date, startTime: to.time, startsAt, outcomeRecordedAt: null });
     await moveReminder(tx, { id: bookingId, userId: locked.userId, date: to.date, startTime: to.time, startsAt }, deps.calendar, now);
 
     await tx.push.updateMany({
@@ -418,7 +305,7 @@ export async function rescheduleBooking(
       { kind: pushKinds.rescheduled, userId: locked.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(notice)])) },
       now,
     );
-    return { bookingId, status: 'confirmed', changed: true, from, to };
+    return { bookingId, status: next.status, changed: true, from, to };
   });
 }
 
@@ -433,8 +320,8 @@ export async function markPhoneChangeHandled(prisma: PrismaClient, bookingId: st
 /** The text of a staff message as the user will see it (the console's preview uses this too). */
 export function staffMessageFor(message: string, office: OfficeContact): string {
   const trimmed = message.replace(/\r\n?/g, '\n').trim();
-  if (trimmed.length === 0) throw new InvalidStaffMessageError('the message is empty');
-  if (trimmed.length > staffMessageMaxLength) throw new InvalidStaffMessageError(`the message is longer than ${staffMessageMaxLength} characters`);
+  if (trimmed.length === 0) throw new BookingError('invalid-staff-message', { problem: 'empty', maxLength: staffMessageMaxLength });
+  if (trimmed.length > staffMessageMaxLength) throw new BookingError('invalid-staff-message', { problem: 'too-long', maxLength: staffMessageMaxLength });
   return staffMessageText({ message: trimmed, office });
 }
 
@@ -452,7 +339,7 @@ export async function sendStaffMessage(
 ): Promise<{ bookingId: string; pushId: string }> {
   const body = staffMessageFor(message, deps.office);
   const booking = await prisma.booking.findUnique({ where: { id: bookingId }, select: { userId: true } });
-  if (!booking) throw new BookingNotFoundError(bookingId);
+  if (!booking) throw new BookingError('not-found', { bookingId });
   const { pushId } = await enqueueSealedPush(
     prisma,
     { kind: pushKinds.staffMessage, userId: booking.userId, bookingId, sealed: deps.sealer.seal(JSON.stringify([text(body)])) },
@@ -465,7 +352,7 @@ export async function sendStaffMessage(
 // Internals
 // ---------------------------------------------------------------------------------------------
 
-type LockedBooking = { id: string; userId: string; status: string; startsAt: Date };
+type LockedBooking = { id: string; userId: string; status: BookingStatus; startsAt: Date };
 
 /** Runs `work` in a transaction holding the user's lock and the booking's row lock. */
 async function withLockedBooking<T>(
@@ -474,7 +361,7 @@ async function withLockedBooking<T>(
   work: (tx: Prisma.TransactionClient, booking: LockedBooking) => Promise<T>,
 ): Promise<T> {
   const owner = await prisma.booking.findUnique({ where: { id: bookingId }, select: { userId: true } });
-  if (!owner) throw new BookingNotFoundError(bookingId);
+  if (!owner) throw new BookingError('not-found', { bookingId });
   return prisma.$transaction(async (tx) => {
     await lockUser(tx, owner.userId);
     return work(tx, await lockBookingIn(tx, bookingId));
@@ -485,20 +372,34 @@ async function withLockedBooking<T>(
 async function lockBookingIn(tx: Prisma.TransactionClient, bookingId: string): Promise<LockedBooking> {
   await tx.$queryRaw`SELECT id FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
   const booking = await tx.booking.findUnique({ where: { id: bookingId }, select: { id: true, userId: true, status: true, startsAt: true } });
-  if (!booking) throw new BookingNotFoundError(bookingId);
+  if (!booking) throw new BookingError('not-found', { bookingId });
   return booking;
+}
+
+/**
+ * Writes the status `transition` answered for a locked booking, with the other fields the action
+ * sets. The only write of Booking.status after creation. The condition on the status read under
+ * the lock cannot fail while the lock is held; it makes a write that bypassed the lock fail
+ * loudly instead of overwriting a status the table was not asked about.
+ */
+async function writeStatus(
+  tx: Prisma.TransactionClient,
+  booking: LockedBooking,
+  status: BookingStatus,
+  data: Omit<Prisma.BookingUpdateManyMutationInput, 'status'>,
+): Promise<void> {
+  const { count } = await tx.booking.updateMany({ where: { id: booking.id, status: booking.status }, data: { ...data, status } });
+  if (count !== 1) throw new Error(`booking status changed under its row lock (expected ${booking.status})`);
 }
 
 /** Cancels a locked booking: status, who and why, its seat freed at once, its reminder withdrawn. */
 async function cancelLocked(
   tx: Prisma.TransactionClient,
   booking: LockedBooking,
+  status: BookingStatus,
   how: { by: StaffCancellation | 'user-chat'; reason: string | null; now: Date },
 ): Promise<void> {
-  await tx.booking.update({
-    where: { id: booking.id },
-    data: { status: 'cancelled', cancelledAt: how.now, cancelledBy: how.by, cancelReason: how.reason },
-  });
+  await writeStatus(tx, booking, status, { cancelledAt: how.now, cancelledBy: how.by, cancelReason: how.reason });
   await tx.slotSeat.deleteMany({ where: { bookingId: booking.id } });
   await withdrawReminder(tx, booking.id);
 }
@@ -506,13 +407,13 @@ async function cancelLocked(
 /** No-shows recorded after `since` (all of them when null): what counts towards the threshold. */
 async function noShowsSince(db: Db, userId: string, since: Date | null): Promise<number> {
   return db.booking.count({
-    where: { userId, status: 'no_show', ...(since ? { outcomeRecordedAt: { gt: since } } : {}) },
+    where: { userId, status: BookingStatus.no_show, ...(since ? { outcomeRecordedAt: { gt: since } } : {}) },
   });
 }
 
 async function standingOf(db: Db, userId: string): Promise<UserStanding> {
   const user = await db.lineUser.findUnique({ where: { id: userId } });
-  if (!user) throw new UserNotFoundError(userId);
+  if (!user) throw new BookingError('user-not-found', { userId });
   return {
     userId,
     noShowCount: user.noShowCount,

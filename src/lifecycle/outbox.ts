@@ -35,6 +35,7 @@ import { cancelledText, lifecycleCopy, noShowText, reminderText } from '../wordi
 import type { ConsultationSlot, OfficeContact } from '../wording/pushes.ts';
 import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
+import { isUpcomingStatus } from '../booking/status.ts';
 
 export interface SchedulerDeps {
   prisma: PrismaClient;
@@ -680,7 +681,7 @@ function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): D
 
   const stillValid =
     row.kind === pushKinds.reminder
-      ? booking.status === 'confirmed' || booking.status === 'contacted'
+      ? isUpcomingStatus(booking.status)
       : row.kind === pushKinds.cancelled
         ? booking.status === 'cancelled'
         : booking.status === 'no_show';

@@ -22,6 +22,7 @@ import { lockUser } from '../db/repositories.ts';
 import type { Logger } from '../logger.ts';
 import { describeError } from '../logger.ts';
 import { tokyoDateOf } from '../rules/index.ts';
+import { upcomingStatuses } from '../booking/status.ts';
 
 /** Default of PERSONAL_DATA_RETENTION_DAYS: a setting the office decides (see README). */
 export const defaultPersonalDataRetentionDays = 90;
@@ -142,7 +143,7 @@ export async function eraseUserPersonalData(prisma: PrismaClient, input: { userI
       where: {
         userId,
         personalDataErasedAt: null,
-        NOT: { status: { in: ['confirmed', 'contacted'] }, date: { gte: today } },
+        NOT: { status: { in: [...upcomingStatuses] }, date: { gte: today } },
       },
       data: erasedFields(now),
     });

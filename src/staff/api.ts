@@ -15,21 +15,9 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import { addDays, isJpDate, tokyoDateOf } from '../rules/index.ts';
-import {
-  AttendanceTooEarlyError,
-  BookingNotFoundError,
-  BookingStateError,
-  InvalidMeetingUrlError,
-  NoShowTooEarlyError,
-  UserNotFoundError,
-  cancelBookingByStaff,
-  liftRefusal,
-  recordAttendance,
-  recordContacted,
-  recordNoShow,
-  setMeetingUrl,
-  userStanding,
-} from '../lifecycle/operations.ts';
+import { BookingError, isBookingError, isUpcomingStatus } from '../booking/status.ts';
+import type { BookingStatus } from '../booking/status.ts';
+import { cancelBookingByStaff, liftRefusal, recordAttendance, recordContacted, recordNoShow, setMeetingUrl, userStanding } from '../lifecycle/operations.ts';
 import { pushKinds } from '../lifecycle/reminders.ts';
 import { accountForApiToken, roleAllows } from './accounts.ts';
 import type { Role } from './accounts.ts';
@@ -139,7 +127,7 @@ export function createStaffApiRouter(deps: StaffApiDeps): { router: Router; rout
 
   route('GET', '/bookings/:id', 'staff', async (req, res) => {
     const booking = await prisma.booking.findUnique({ where: { id: paramOf(req) }, select: bookingSelect });
-    if (!booking) throw new BookingNotFoundError(paramOf(req));
+    if (!booking) throw new BookingError('not-found', { bookingId: paramOf(req) });
     res.json(bookingView(booking, config));
   });
 
@@ -205,16 +193,9 @@ export function createStaffApiRouter(deps: StaffApiDeps): { router: Router; rout
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof BadRequestError) {
       res.status(400).json({ message: error.message });
-    } else if (error instanceof InvalidMeetingUrlError) {
-      res.status(400).json({ message: error.message });
-    } else if (error instanceof BookingNotFoundError) {
-      res.status(404).json({ message: 'Booking not found' });
-    } else if (error instanceof UserNotFoundError) {
-      res.status(404).json({ message: 'User not found' });
-    } else if (error instanceof NoShowTooEarlyError || error instanceof AttendanceTooEarlyError) {
-      res.status(409).json({ message: error.message, allowedFrom: error.allowedFrom.toISOString() });
-    } else if (error instanceof BookingStateError) {
-      res.status(409).json({ message: error.message, status: error.status });
+    } else if (isBookingError(error)) {
+      const { status, body } = apiRefusal(error);
+      res.status(status).json({ code: error.code, ...body });
     } else {
       const status = httpStatusOf(error);
       if (status === 413) {
@@ -232,6 +213,19 @@ export function createStaffApiRouter(deps: StaffApiDeps): { router: Router; rout
 }
 
 /** A path parameter as one string (express types allow arrays for wildcards). */
+/** A refused booking operation as the API answers it: the HTTP status and what the caller needs. */
+function apiRefusal(error: BookingError): { status: number; body: Record<string, string> } {
+  if (isBookingError(error, 'not-found')) return { status: 404, body: { message: 'Booking not found' } };
+  if (isBookingError(error, 'user-not-found')) return { status: 404, body: { message: 'User not found' } };
+  if (isBookingError(error, 'too-early')) return { status: 409, body: { message: error.message, allowedFrom: error.details.allowedFrom.toISOString() } };
+  if (isBookingError(error, 'wrong-status')) return { status: 409, body: { message: error.message, status: error.details.status } };
+  if (isBookingError(error, 'chat-cancellation-closed'))
+    return { status: 409, body: { message: error.message, closedAt: error.details.closedAt.toISOString() } };
+  if (isBookingError(error, 'slot-unavailable')) return { status: 409, body: { message: error.message } };
+  // 'invalid-meeting-url', 'invalid-staff-message': the request itself cannot be carried out.
+  return { status: 400, body: { message: error.message } };
+}
+
 function paramOf(req: Request, name = 'id'): string {
   const value: unknown = (req.params as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : '';
@@ -268,7 +262,7 @@ type BookingRow = {
   date: string;
   startTime: string;
   startsAt: Date;
-  status: string;
+  status: BookingStatus;
   attendant: string;
   attendantLanguage: string | null;
   phoneChanged: boolean;
@@ -291,7 +285,7 @@ type BookingRow = {
 function bookingView(booking: BookingRow, config: Config) {
   const reminder = booking.pushes.find((push) => push.kind === pushKinds.reminder) ?? null;
   const notices = booking.pushes.filter((push) => push.kind !== pushKinds.reminder);
-  const active = booking.status === 'confirmed' || booking.status === 'contacted';
+  const active = isUpcomingStatus(booking.status);
   const flags: string[] = [];
   if (reminder?.status === 'held' || (active && !booking.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent'))
     flags.push('meeting-url-missing');

@@ -7,9 +7,11 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { pushKinds } from '../lifecycle/reminders.ts';
+import { isUpcomingStatus } from '../booking/status.ts';
+import type { BookingStatus } from '../booking/status.ts';
 
 /** Status codes → what the office calls them. */
-export const statusLabels: Record<string, string> = {
+export const statusLabels: Readonly<Record<BookingStatus, string>> = {
   confirmed: '予約済み',
   contacted: '遅れる連絡あり',
   attended: '出席',
@@ -87,7 +89,7 @@ export async function bookingsBetween(
   prisma: PrismaClient,
   cipher: FieldCipher,
   config: Config,
-  range: { from: string; to: string; statuses?: readonly string[] },
+  range: { from: string; to: string; statuses?: readonly BookingStatus[] },
 ): Promise<BookingForStaff[]> {
   const rows = await prisma.booking.findMany({
     where: { date: { gte: range.from, lte: range.to }, ...(range.statuses ? { status: { in: [...range.statuses] } } : {}) },
@@ -109,7 +111,7 @@ type Row = {
   date: string;
   startTime: string;
   startsAt: Date;
-  status: string;
+  status: BookingStatus;
   nameEnc: string | null;
   jobSeekerNumberEnc: string | null;
   phoneEnc: string | null;
@@ -142,7 +144,7 @@ function present(row: Row, cipher: FieldCipher, config: Config) {
   const erased = row.personalDataErasedAt !== null;
   const reminder = row.pushes.find((push) => push.kind === pushKinds.reminder) ?? null;
   const notices = row.pushes.filter((push) => push.kind !== pushKinds.reminder);
-  const active = row.status === 'confirmed' || row.status === 'contacted';
+  const active = isUpcomingStatus(row.status);
   const flags: string[] = [];
   if (reminder?.status === 'held' || (active && !row.meetingUrl && !config.DEFAULT_MEETING_URL && reminder?.status !== 'sent'))
     flags.push('meeting-url-missing');
@@ -159,7 +161,7 @@ function present(row: Row, cipher: FieldCipher, config: Config) {
     startTime: row.startTime,
     startsAt: row.startsAt,
     status: row.status,
-    statusLabel: statusLabels[row.status] ?? row.status,
+    statusLabel: statusLabels[row.status],
     active,
     name: open(cipher, row.nameEnc, erased),
     jobSeekerNumber: open(cipher, row.jobSeekerNumberEnc, erased),

@@ -18,6 +18,7 @@ import { createTestDatabase } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { lineUserId, startFakeLineApi } from '../support/fake-line-api.ts';
 import type { FakeLineApi } from '../support/fake-line-api.ts';
+import type { BookingStatus } from '../../src/booking/status.ts';
 
 export const TOKEN = 'announcement-test-token';
 export const office = { officeName: 'ハローワーク港北', officePhone: '045-474-1221', officePhoneHours: '平日 8:30〜17:15' };
@@ -35,7 +36,7 @@ export interface AnnouncementFixture {
   publishOptions(extra?: Partial<PublishOptions>): PublishOptions;
   /** Inserts `count` followed users (ids from `seed`), in one statement; returns their ids. */
   addFollowers(count: number, seed: string): Promise<string[]>;
-  addBooking(userId: string, date: string, options?: { status?: string; startTime?: string }): Promise<void>;
+  addBooking(userId: string, date: string, options?: { status?: BookingStatus; startTime?: string }): Promise<void>;
   unfollow(userIds: string[]): Promise<void>;
   close(): Promise<void>;
 }

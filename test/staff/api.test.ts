@@ -143,7 +143,11 @@ describe('the staff API', () => {
     f.clock.set('2026-12-01T10:05:00+09:00');
     const early = await request(app).post(`/staff/api/bookings/${first}/no-show`).set('authorization', auth);
     expect(early.status).toBe(409);
-    expect((early.body as { allowedFrom: string }).allowedFrom).toBe(new Date('2026-12-01T10:10:00+09:00').toISOString());
+    expect(early.body).toEqual({
+      code: 'too-early',
+      message: `a no-show can be recorded from ${new Date('2026-12-01T10:10:00+09:00').toISOString()}`,
+      allowedFrom: new Date('2026-12-01T10:10:00+09:00').toISOString(),
+    });
 
     f.clock.set('2026-12-01T10:10:00+09:00');
     const counted = await request(app).post(`/staff/api/bookings/${first}/no-show`).set('authorization', auth);
@@ -162,6 +166,9 @@ describe('the staff API', () => {
 
     const again = await request(app).post(`/staff/api/bookings/${second}/cancel`).set('authorization', auth).send({ reason: 'x' });
     expect(again.status).toBe(409);
+    expect(again.body).toEqual({ code: 'wrong-status', message: 'cannot cancel a booking whose status is no_show', status: 'no_show' });
+    const missing = await request(app).post(`/staff/api/bookings/00000000-0000-4000-8000-000000000000/attended`).set('authorization', auth);
+    expect([missing.status, missing.body]).toEqual([404, { code: 'not-found', message: 'Booking not found' }]);
   });
 
   it('cancels, records attendance and contact, and sets the meeting URL', async () => {

@@ -196,8 +196,10 @@ describe('予約詳細', () => {
     const late = await book('noshow', '2026-12-01', '10:00');
     await at('2026-12-01T10:09:59+09:00');
     const [early, earlyText] = await flashAfter(await post(`/staff/bookings/${late.id}/outcome`, { outcome: 'no-show' }));
-    expect(early).toBe('error');
-    expect(earlyText).toContain('10:10');
+    expect([early, earlyText]).toEqual([
+      'error',
+      '無断キャンセルは開始10分後（10:10）から記録できます。それまでに連絡があれば「遅れる連絡あり」を記録してください。',
+    ]);
     expect((await prisma().booking.findUniqueOrThrow({ where: { id: late.id } })).status).toBe('confirmed');
     await at('2026-12-01T10:10:00+09:00');
     const [ok] = await flashAfter(await post(`/staff/bookings/${late.id}/outcome`, { outcome: 'no-show' }));
@@ -208,8 +210,16 @@ describe('予約詳細', () => {
 
     const came = await book('attended', '2026-12-01', '11:00');
     await at('2026-12-01T10:59:00+09:00');
-    expect((await flashAfter(await post(`/staff/bookings/${came.id}/outcome`, { outcome: 'attended' })))[0]).toBe('error');
+    expect(await flashAfter(await post(`/staff/bookings/${came.id}/outcome`, { outcome: 'attended' }))).toEqual([
+      'error',
+      '出席は開始時刻（11:00）から記録できます。開始後にもう一度記録してください。',
+    ]);
     expect((await flashAfter(await post(`/staff/bookings/${came.id}/outcome`, { outcome: 'contacted' })))[0]).toBe('success');
+    // A user who said they would be late is never a no-show (the transition table refuses it).
+    expect(await flashAfter(await post(`/staff/bookings/${came.id}/outcome`, { outcome: 'no-show' }))).toEqual([
+      'error',
+      'この予約は「遅れる連絡あり」のため、この操作はできません。別の職員が先に記録した場合もあります。この画面の状態と履歴を確かめてください。',
+    ]);
     await at('2026-12-01T11:00:00+09:00');
     expect((await flashAfter(await post(`/staff/bookings/${came.id}/outcome`, { outcome: 'attended' })))[0]).toBe('success');
     expect((await prisma().booking.findUniqueOrThrow({ where: { id: came.id } })).status).toBe('attended');

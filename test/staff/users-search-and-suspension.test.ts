@@ -13,7 +13,7 @@ import { createFieldCipher } from '../../src/crypto/field-cipher.ts';
 import { canonicalJobSeekerNumber, createSearchHasher, normaliseName, searchQueryOf } from '../../src/crypto/search-hash.ts';
 import { refreshSearchHashes, searchUsers } from '../../src/staff/users/search.ts';
 import { liftSuspension, suspendUser, SuspensionInputError } from '../../src/staff/users/suspension.ts';
-import { UserNotFoundError } from '../../src/lifecycle/operations.ts';
+import { BookingError } from '../../src/booking/status.ts';
 
 describe('normalising names and numbers for the keyed hash', () => {
   it('folds widths, spaces and middle dots, and lower-cases Latin letters', () => {
@@ -158,7 +158,9 @@ describe('finding users and suspending them', () => {
     await expect(suspendUser(prisma(), { userId: u.userId, reason: 'art12-2', note: 'x'.repeat(501), now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(
       SuspensionInputError,
     );
-    await expect(suspendUser(prisma(), { userId: 'U0000', reason: 'art12-2', note: '', now: h.clock.now() }, cipher)).rejects.toBeInstanceOf(UserNotFoundError);
+    await expect(suspendUser(prisma(), { userId: 'U0000', reason: 'art12-2', note: '', now: h.clock.now() }, cipher)).rejects.toSatisfy(
+      (e) => e instanceof BookingError && e.code === 'user-not-found',
+    );
     expect((await prisma().lineUser.findUniqueOrThrow({ where: { id: u.userId } })).suspendedAt).toBeNull();
   });
 });

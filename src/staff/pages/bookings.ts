@@ -17,14 +17,9 @@ import { loadOfficeCalendar } from '../../office-days.ts';
 import { takenSeats } from '../../booking/bookings.ts';
 import { addDays, bookableSlots, isJpDate, isTimeOfDay, noShowMomentFor, tokyoDateOf, tokyoTimeOf } from '../../rules/index.ts';
 import { formatJpDate } from '../../text/japanese.ts';
+import { isBookingError, upcomingStatuses } from '../../booking/status.ts';
+import type { BookingStatus } from '../../booking/status.ts';
 import {
-  AttendanceTooEarlyError,
-  BookingNotFoundError,
-  BookingStateError,
-  InvalidMeetingUrlError,
-  InvalidStaffMessageError,
-  NoShowTooEarlyError,
-  SlotUnavailableError,
   cancelBookingByStaff,
   markPhoneChangeHandled,
   recordAttendance,
@@ -43,8 +38,8 @@ const staff = { role: 'staff' } as const;
 const maxListDays = 31;
 
 /** The list's status filter: a name a clerk picks → the statuses it shows. */
-const statusFilters: Record<string, { label: string; statuses?: string[] }> = {
-  active: { label: '予約中（予約済み・遅れる連絡あり）', statuses: ['confirmed', 'contacted'] },
+const statusFilters: Record<string, { label: string; statuses?: readonly BookingStatus[] }> = {
+  active: { label: '予約中（予約済み・遅れる連絡あり）', statuses: upcomingStatuses },
   all: { label: 'すべて' },
   attended: { label: '出席', statuses: ['attended'] },
   no_show: { label: '無断キャンセル', statuses: ['no_show'] },
@@ -242,7 +237,7 @@ export const bookingPages: PageModule = (routes, kit) => {
     try {
       preview = staffMessageFor(message, officeOf(kit));
     } catch (error) {
-      if (!(error instanceof InvalidStaffMessageError)) throw error;
+      if (!isBookingError(error, 'invalid-staff-message')) throw error;
       await kit.flash(res, 'error', `連絡の本文を1〜${staffMessageMaxLength}文字で入力してください。`);
       kit.redirect(res, `/staff/bookings/${id}#message`);
       return;
@@ -263,7 +258,7 @@ export const bookingPages: PageModule = (routes, kit) => {
         await kit.audit(res, { action: 'booking.message', targetType: 'booking', targetId: id, detail: { pushId: sent.pushId } });
         return '連絡を送信待ちにしました。まもなく本人のLINEに届きます。';
       } catch (error) {
-        if (error instanceof InvalidStaffMessageError) throw new StaffHttpError(400, `連絡の本文を1〜${staffMessageMaxLength}文字で入力してください。`);
+        if (isBookingError(error, 'invalid-staff-message')) throw new StaffHttpError(400, `連絡の本文を1〜${staffMessageMaxLength}文字で入力してください。`);
         throw error;
       }
     });
@@ -277,21 +272,23 @@ async function act(kit: StaffPageKit, res: Response, id: string, work: () => Pro
   } catch (error) {
     const message = refusalMessage(error);
     if (message === null) throw error;
-    if (error instanceof BookingNotFoundError) throw new StaffHttpError(404, message);
+    if (isBookingError(error, 'not-found')) throw new StaffHttpError(404, message);
     await kit.flash(res, 'error', message);
   }
   kit.redirect(res, `/staff/bookings/${id}`);
 }
 
 function refusalMessage(error: unknown): string | null {
-  if (error instanceof BookingNotFoundError) return 'その予約は見つかりません。予約一覧から選び直してください。';
-  if (error instanceof BookingStateError) return `この予約は「${statusLabels[error.status] ?? error.status}」のため、この操作はできません。`;
-  if (error instanceof NoShowTooEarlyError)
-    return `無断キャンセルは開始10分後（${tokyoTimeOf(error.allowedFrom)}）から記録できます。それまでに連絡があれば「遅れる連絡あり」を記録してください。`;
-  if (error instanceof AttendanceTooEarlyError) return `出席は開始時刻（${tokyoTimeOf(error.allowedFrom)}）から記録できます。`;
-  if (error instanceof InvalidMeetingUrlError) return '参加用URLは https:// で始まるURLを、空白を入れずに1000文字以内で入力してください。';
-  if (error instanceof SlotUnavailableError)
-    return `${formatJpDate(error.date, { withYear: true })} ${error.time}は予約できません（埋まったか、受付期間外です）。一覧から別の日時を選んでください。`;
+  if (isBookingError(error, 'not-found')) return 'その予約は見つかりません。予約一覧から選び直してください。';
+  if (isBookingError(error, 'wrong-status'))
+    return `この予約は「${statusLabels[error.details.status]}」のため、この操作はできません。別の職員が先に記録した場合もあります。この画面の状態と履歴を確かめてください。`;
+  if (isBookingError(error, 'too-early'))
+    return error.details.action === 'record-no-show'
+      ? `無断キャンセルは開始10分後（${tokyoTimeOf(error.details.allowedFrom)}）から記録できます。それまでに連絡があれば「遅れる連絡あり」を記録してください。`
+      : `出席は開始時刻（${tokyoTimeOf(error.details.allowedFrom)}）から記録できます。開始後にもう一度記録してください。`;
+  if (isBookingError(error, 'invalid-meeting-url')) return '参加用URLは https:// で始まるURLを、空白を入れずに1000文字以内で入力してください。';
+  if (isBookingError(error, 'slot-unavailable'))
+    return `${formatJpDate(error.details.date, { withYear: true })} ${error.details.time}は予約できません（埋まったか、受付期間外です）。一覧から別の日時を選んでください。`;
   if (error instanceof StaffHttpError) return error.status === 400 ? error.message : null;
   return null;
 }

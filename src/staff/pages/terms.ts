@@ -15,6 +15,7 @@ import { AnnouncementContentError } from '../../announcements/messages.ts';
 import { consentCardMessages, previewOf } from '../../announcements/preview.ts';
 import { tokyoDateOf, addDays } from '../../rules/index.ts';
 import { copy } from '../../wording/chat.ts';
+import { upcomingStatuses } from '../../booking/status.ts';
 
 const admin = { role: 'admin' } as const;
 
@@ -116,7 +117,7 @@ export const termsPages: PageModule = (routes, kit) => {
       const [followers, booked] = await Promise.all([
         kit.prisma.lineUser.count({ where: { unfollowedAt: null } }),
         kit.prisma.lineUser.count({
-          where: { unfollowedAt: null, bookings: { some: { status: { in: ['confirmed', 'contacted'] }, date: { gte: effectiveDate } } } },
+          where: { unfollowedAt: null, bookings: { some: { status: { in: [...upcomingStatuses] }, date: { gte: effectiveDate } } } },
         }),
       ]);
       const announcements = await kit.prisma.announcement.findMany({

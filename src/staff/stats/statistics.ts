@@ -15,6 +15,7 @@
  */
 import type { Db } from '../../db/repositories.ts';
 import { addDays, isJpDate, weekdayOf } from '../../rules/index.ts';
+import type { BookingStatus } from '../../booking/status.ts';
 
 /** The counts of one row of a table. */
 export type Counts = {
@@ -46,7 +47,7 @@ export type Statistics = {
 };
 
 /** What a booking contributes: the fields retention keeps, nothing else. */
-export type BookingFacts = { date: string; startTime: string; status: string; cancelledBy: string | null };
+export type BookingFacts = { date: string; startTime: string; status: BookingStatus; cancelledBy: string | null };
 
 /** The longest range one request may cover (a little over two years). */
 export const STATISTICS_MAX_DAYS = 800;
@@ -86,8 +87,9 @@ function add(counts: Counts, booking: BookingFacts): void {
       else if (booking.cancelledBy === 'office') counts.cancelledByOffice += 1;
       else counts.cancelledOther += 1;
       break;
-    default:
+    case 'confirmed':
       counts.pending += 1;
+      break;
   }
 }
 

@@ -12,6 +12,7 @@ import type { FieldCipher } from '../../crypto/field-cipher.ts';
 import { userStanding } from '../../lifecycle/operations.ts';
 import type { UserStanding } from '../../lifecycle/operations.ts';
 import { suspensionReasons } from './suspension.ts';
+import { isUpcomingStatus } from '../../booking/status.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { formatPhoneForDisplay } from '../../domain/booking-fields.ts';
 
@@ -113,6 +114,6 @@ export async function loadUserRecord(prisma: PrismaClient, ref: string, cipher: 
           },
     erasureRequestedAt: user.erasureRequestedAt,
     bookings,
-    upcoming: bookings.filter((b) => (b.status === 'confirmed' || b.status === 'contacted') && b.date >= today).reverse(),
+    upcoming: bookings.filter((b) => isUpcomingStatus(b.status) && b.date >= today).reverse(),
   };
 }

@@ -12,7 +12,7 @@
 import type { Prisma, PrismaClient } from '../../generated/prisma/client.ts';
 import { lockUser } from '../../db/repositories.ts';
 import type { FieldCipher } from '../../crypto/field-cipher.ts';
-import { UserNotFoundError } from '../../lifecycle/operations.ts';
+import { BookingError } from '../../booking/errors.ts';
 
 /** The acts of Art. 12, as stored in LineUser.suspensionReason, with the words staff see. */
 export const suspensionReasons = {
@@ -63,7 +63,7 @@ export async function suspendUser(
   return prisma.$transaction(async (tx) => {
     await lockUser(tx, input.userId);
     const user = await tx.lineUser.findUnique({ where: { id: input.userId }, select: { suspendedAt: true } });
-    if (!user) throw new UserNotFoundError(input.userId);
+    if (!user) throw new BookingError('user-not-found', { userId: input.userId });
     await tx.lineUser.update({
       where: { id: input.userId },
       data: { suspendedAt: user.suspendedAt ?? input.now, suspensionReason: input.reason, suspensionNoteEnc: note === '' ? null : cipher.encrypt(note) },
@@ -82,7 +82,7 @@ export async function liftSuspension(
   return prisma.$transaction(async (tx) => {
     await lockUser(tx, input.userId);
     const user = await tx.lineUser.findUnique({ where: { id: input.userId }, select: { suspendedAt: true } });
-    if (!user) throw new UserNotFoundError(input.userId);
+    if (!user) throw new BookingError('user-not-found', { userId: input.userId });
     if (user.suspendedAt === null) return { userId: input.userId, suspended: false, changed: false };
     await tx.lineUser.update({ where: { id: input.userId }, data: { suspendedAt: null, suspensionReason: null, suspensionNoteEnc: null } });
     await onChange?.(tx);
