@@ -102,6 +102,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         idleMinutes: config.CONVERSATION_IDLE_MINUTES,
         horizonDays: config.BOOKING_HORIZON_DAYS,
         maxActiveBookings: config.MAX_ACTIVE_BOOKINGS,
+        chatCancellationCutoffHours: config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : null,
+        resumeHours: config.CONVERSATION_RESUME_HOURS,
       },
       // The calendar and terms between turns, checked with one statement per turn (issue #13).
       reference: createReferenceCache(),
