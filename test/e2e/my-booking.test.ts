@@ -183,7 +183,7 @@ describe('a booking the chat may cancel until 24 hours before', () => {
 describe('at the job-seeker number question', () => {
   const h = useHarness({ now: START });
 
-  it.each(['わからない', 'わかりません', '不明', '忘れた'])(
+  it.each(['わからない', 'わかりません', '不明', '忘れた', '番号がわかりません', '求職番号を忘れました'])(
     'answers 「%s」 with where to find it and a call button, and stays at the question',
     async (words) => {
       const u = chatUser(h, `number-${words}`);
