@@ -268,3 +268,43 @@ describe('a half-finished booking, kept for a day', () => {
     expect((await storedState(h, u.userId))?.context.draft).toEqual({});
   });
 });
+
+describe('two bookings allowed (MAX_ACTIVE_BOOKINGS=2)', () => {
+  const h = useHarness({ now: START, env: { MAX_ACTIVE_BOOKINGS: '2' } });
+
+  it('offers 予約する until the second booking, and shows both as a carousel of cards', async () => {
+    const u = chatUser(h, 'two');
+    await book(u);
+    expect(quickReplies(u)).toContain('予約する');
+    await u.tap('予約する');
+    await u.tap('はい');
+    await u.tap('はい');
+    await u.tap('はい');
+    await u.tap('確認しました');
+    await u.say(answers.name);
+    await u.say(answers.number);
+    await u.say(answers.phone);
+    await u.tap('はい、同じです');
+    await u.say(answers.topic);
+    await u.tap('介助者が同席');
+    await u.tap('12月3日(木)');
+    await u.tap('11:00');
+    await u.tap('この内容で予約する');
+    expect(u.last).toContain('ご予約が確定しました');
+    expect(quickReplies(u)).not.toContain('予約する');
+    await u.say('予約確認');
+    const [card] = u.lastReply;
+    expect(card?.type === 'flex' && card.contents.type).toBe('carousel');
+    const shown = readable(u);
+    for (const part of [
+      'ご予約 1件目',
+      'ご予約 2件目',
+      '12月2日(水) 10:00〜10:30',
+      '12月3日(木) 11:00〜11:30',
+      'なし',
+      '介助者',
+      '12月2日(水)にこのLINEでお送りします',
+    ])
+      expect(shown).toContain(part);
+  });
+});
