@@ -237,8 +237,11 @@ export const existingBooking = sayWith(({ event }) => ({ key: 'existingBooking',
 /** A request to erase the user's data: recorded for staff (effect), acknowledged. */
 export const erasureRequest = [{ type: 'requestErasure' as const }, sayWith(({ event }) => ({ key: 'erasureRequested', bookings: factsOf(event).bookings }))];
 
-/** Where a half-finished booking rests: a booking question, the confirmation to quit, or the offer to resume it. */
-export const inDraft = or([stateIn('#booking.questions'), stateIn('#booking.confirmQuit'), stateIn('#booking.resumeOffer')]);
+/**
+ * A half-finished booking: something entered, resting at a booking question, the confirmation
+ * to quit, or the offer to resume it (at the eligibility questions nothing is kept to resume).
+ */
+export const inDraft = and([or([stateIn('#booking.questions'), stateIn('#booking.confirmQuit'), stateIn('#booking.resumeOffer')]), 'hasDraft']);
 
 /** Entry actions of a question: bump the counter, remember what is asked, ask it. */
 export const ask = (question: QuestionId) => [

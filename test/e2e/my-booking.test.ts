@@ -35,7 +35,7 @@ const uris = (u: Chat) => {
 /** Every text a person reads in the last reply (Flex texts and labels included). */
 const readable = (u: Chat) => JSON.stringify(u.lastReply.map((m: messagingApi.Message) => (m.type === 'flex' ? m.contents : m)));
 /** The quick-reply labels of the last reply's last message. */
-const quickReplies = (u: Chat) => (u.lastReply.at(-1)?.quickReply?.items ?? []).map((i) => i.action.label);
+const quickReplies = (u: Chat) => (u.lastReply.at(-1)?.quickReply?.items ?? []).map((i) => i.action?.label);
 
 /** Books 12-02 (Wed) at `time` with an interpreter for English. */
 async function bookWithInterpreter(u: Chat, time = '10:00'): Promise<void> {
