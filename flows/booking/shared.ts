@@ -230,7 +230,7 @@ export const cancellationInfo = sayWith(({ event }) => ({ key: 'cancellationInfo
 export const urlStatus = sayWith(({ event }) => ({ key: 'urlStatus', bookings: factsOf(event).bookings }));
 export const changeBookingInfo = sayWith(({ event }) => ({ key: 'changeBooking', bookings: factsOf(event).bookings }));
 /** 「URLが届かない」 or 「通訳が来られない」: the answer about the user's booking. */
-const aboutBooking = sayWith(({ event }) =>
+export const aboutBooking = sayWith(({ event }) =>
   event.type === 'TEXT' && event.intent === 'attendantCannotCome' ? { key: 'attendantChangeInfo' } : { key: 'urlStatus', bookings: factsOf(event).bookings },
 );
 export const existingBooking = sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings }));
