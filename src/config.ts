@@ -278,6 +278,9 @@ const schema = z.object({
   BOOKING_DEADLINE_OPEN_DAYS: int('BOOKING_DEADLINE_OPEN_DAYS', 2, 0, 20),
   REMINDER_TIME: str('10:00').refine((v) => timeOfDay.test(v), 'REMINDER_TIME must be HH:mm (24-hour), e.g. 10:00'),
   CONVERSATION_IDLE_MINUTES: int('CONVERSATION_IDLE_MINUTES', 30, 1, 24 * 60),
+  // A half-finished booking may be resumed (「続きから」) this long after the last message; at most
+  // a week, as the retention job deletes conversations a week after they expired.
+  CONVERSATION_RESUME_HOURS: int('CONVERSATION_RESUME_HOURS', 24, 1, 24 * 7),
   MAX_ACTIVE_BOOKINGS: int('MAX_ACTIVE_BOOKINGS', 1, 1, 10),
   FIELD_ENCRYPTION_KEY: z
     .string()

@@ -105,6 +105,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         maxActiveBookings: config.MAX_ACTIVE_BOOKINGS,
         retentionDays: config.PERSONAL_DATA_RETENTION_DAYS,
         privacyUrl: privacyPageUrl(config.PUBLIC_BASE_URL),
+        chatCancellationCutoffHours: config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : null,
+        resumeHours: config.CONVERSATION_RESUME_HOURS,
       },
       // The calendar and terms between turns, checked with one statement per turn (issue #13).
       reference: createReferenceCache(),

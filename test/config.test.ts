@@ -26,6 +26,7 @@ describe('configuration', () => {
       BOOKING_HORIZON_DAYS: 30,
       REMINDER_TIME: '10:00',
       CONVERSATION_IDLE_MINUTES: 30,
+      CONVERSATION_RESUME_HOURS: 24,
     });
     expect(c.DATABASE_URL).toBeUndefined();
     expect(c.SLOT_STARTS).toHaveLength(16);
@@ -43,6 +44,8 @@ describe('configuration', () => {
     expect(errorOf({ ...base, REMINDER_TIME: '25:00' }).variable).toBe('REMINDER_TIME');
     expect(errorOf({ ...base, SLOT_STARTS: 'morning' }).variable).toBe('SLOT_STARTS');
     expect(errorOf({ ...base, CHAT_CANCELLATION_ENABLED: 'maybe' }).variable).toBe('CHAT_CANCELLATION_ENABLED');
+    // A draft is kept at most a week: the retention job deletes conversations a week after they expired.
+    expect(errorOf({ ...base, CONVERSATION_RESUME_HOURS: '169' }).variable).toBe('CONVERSATION_RESUME_HOURS');
     expect(errorOf({ ...base, CLOCK_START: 'tomorrow' }).variable).toBe('CLOCK_START');
   });
 

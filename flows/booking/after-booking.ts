@@ -4,7 +4,30 @@
  */
 import { and, or } from 'xstate';
 import { isFaq } from './intents.ts';
-import { askAgain, ask, bookings, cancellationInfo, erasureRequest, faqAnswer, machineSetup, said, say, sayWith, tap, termsFull } from './shared.ts';
+import {
+  askAgain,
+  ask,
+  bookings,
+  cancellationInfo,
+  changeBookingInfo,
+  erasureRequest,
+  faqAnswer,
+  machineSetup,
+  said,
+  say,
+  sayWith,
+  tap,
+  termsFull,
+  urlStatus,
+} from './shared.ts';
+
+/** What a user asks about their own booking (issue #11): the URL, a change of time, of phone, of attendant. */
+const aboutMyBooking = [
+  { guard: said('urlMissing'), actions: urlStatus },
+  { guard: said('changeBooking'), actions: changeBookingInfo },
+  { guard: said('phoneChanged'), actions: say({ key: 'phoneChangedInfo' }) },
+  { guard: said('attendantCannotCome'), actions: say({ key: 'attendantChangeInfo' }) },
+];
 
 export const afterBookingStates = {
   idle: machineSetup.createStateConfig({
@@ -13,6 +36,7 @@ export const afterBookingStates = {
       TEXT: [
         { guard: said('book'), target: 'startBooking' },
         { guard: said('checkBooking'), actions: bookings },
+        ...aboutMyBooking,
         { guard: said('eraseData'), actions: erasureRequest },
         { guard: and([or([said('cancelBooking'), said('quit')]), 'chatCancellable']), target: 'confirmCancel' },
         { guard: said('cancelBooking'), actions: cancellationInfo },
@@ -27,6 +51,9 @@ export const afterBookingStates = {
         { guard: and([tap('menu.cancel'), 'chatCancellable']), target: 'confirmCancel' },
         { guard: tap('menu.cancel'), actions: cancellationInfo },
         { guard: tap('menu.terms'), actions: termsFull },
+        // キャンセルする on a booking's card (予約確認, 時間を変更したい): that booking, while the chat may still cancel it.
+        { guard: and([tap('booking.cancel'), 'cardCancellable']), target: 'confirmCancel' },
+        { guard: tap('booking.cancel'), actions: [say({ key: 'cancelClosed' }), cancellationInfo] },
       ],
     },
   }),

@@ -6,6 +6,7 @@
 import { or } from 'xstate';
 import { isFaq } from './intents.ts';
 import {
+  aboutBooking,
   askAgain,
   checksBefore,
   erasureRequest,
@@ -49,6 +50,8 @@ export const eligibilityStates = {
         { guard: or([said('decline'), said('no'), said('quit')]), target: 'idle', actions: say({ key: 'declined' }) },
         { guard: or([said('terms'), said('faq.terms')]), actions: [termsFull, askAgain] },
         { guard: ({ event }) => event.type === 'TEXT' && isFaq(event.intent), actions: [faqAnswer, askAgain] },
+        // 「URLが届かない」「通訳が来られない」 were FAQ words before they had answers of their own.
+        { guard: or([said('urlMissing'), said('attendantCannotCome')]), actions: [aboutBooking, askAgain] },
         { guard: said('eraseData'), actions: [...erasureRequest, askAgain] },
         { actions: askAgain },
       ],

@@ -19,6 +19,13 @@ export type Intent =
   | 'greeting'
   /** The user asks to have their personal data erased (retention, issue #8). */
   | 'eraseData'
+  /** About the user's own booking (issue #11): the meeting URL has not come, a change of time, of phone, of attendant. */
+  | 'urlMissing'
+  | 'changeBooking'
+  | 'phoneChanged'
+  | 'attendantCannotCome'
+  /** 「わからない」: the user does not know the answer (at the job-seeker number: where to find it). */
+  | 'dontKnow'
   | `faq.${FaqTopic}`
   | 'none';
 
@@ -95,6 +102,9 @@ const exact: Record<string, Intent> = {
   book: 'book',
   予約お願いします: 'book',
   予約確認: 'checkBooking',
+  よやく: 'book',
+  よやくかくにん: 'checkBooking',
+  よやくのかくにん: 'checkBooking',
   予約の確認: 'checkBooking',
   予約内容: 'checkBooking',
   利用規約: 'terms',
@@ -111,11 +121,37 @@ const exact: Record<string, Intent> = {
   おはようございます: 'greeting',
   hello: 'greeting',
   hi: 'greeting',
+  わからない: 'dontKnow',
+  わかりません: 'dontKnow',
+  分からない: 'dontKnow',
+  分かりません: 'dontKnow',
+  わからないです: 'dontKnow',
+  知らない: 'dontKnow',
+  知りません: 'dontKnow',
+  不明: 'dontKnow',
+  不明です: 'dontKnow',
+  忘れた: 'dontKnow',
+  忘れました: 'dontKnow',
+  わすれた: 'dontKnow',
+  わすれました: 'dontKnow',
 };
 
 const patterns: Array<[RegExp, Intent]> = [
   // Before cancellation: 「データを取り消して」 asks for erasure, not for cancelling a booking.
   [/(個人情報|データ|登録情報|わたしの情報|私の情報|自分の情報).*(削除|消去|消して|消す|消したい|消しても|抹消)|(削除|消去).*(個人情報|データ)/u, 'eraseData'],
+  // About the user's own booking, before the cancellation and the FAQ they would otherwise match
+  // (「URL」 is also the reminder FAQ, 「通訳」 the interpreter FAQ, 「予約を変更」 a cancellation).
+  [
+    /(url|urlアドレス|リンク|接続先|招待).*(届かな|届いてな|来な|こな|きてな|来てな|来ません|きません|まだ|わからな|分からな|見つからな)|接続先.*(わから|分から|どこ|不明)/u,
+    'urlMissing',
+  ],
+  // (「予約の変更・キャンセル」, the rich menu's words, is a cancellation: its answer covers both.)
+  [/^(?!.*(キャンセル|取り?消)).*(時間|時刻|日にち|日付|日時|日程|予約).*(変更|変え|かえ|ずらし|ずらせ|動かし)/u, 'changeBooking'],
+  [/(電話番号|電話|携帯).*(変わ|かわ|変更|変え)/u, 'phoneChanged'],
+  [
+    /(通訳|介助|付き?添).*(来られな|こられな|来れな|これな|来られません|来れません|来ない|こない|来なく|来られなく|来れなく|都合.*(悪|つかな)|行けな|同席できな)/u,
+    'attendantCannotCome',
+  ],
   [/(キャンセル|取り?消|とりけし|取りやめ|日程.*変更|予約.*変更|行けなく|いけなく|都合が悪|欠席)/u, 'cancelBooking'],
   [/予約.*(確認|内容|いつ|何時|日時|見たい|見せ|教え|ある|入って|できてい|取れてい)|(確認|見たい).*予約/u, 'checkBooking'],
   [/(料金|無料|有料|お金|費用|いくら|通信料|タダ|ただで)/u, 'faq.fee'],
@@ -127,6 +163,8 @@ const patterns: Array<[RegExp, Intent]> = [
   [/(スマホ|スマートフォン|パソコン|pc|タブレット|端末|カメラ|機器|wi-?fi|ネット環境|通信環境|ウイルス|セキュリティ)/u, 'faq.device'],
   [/(規約|利用規約).*(読|見|全文|教え)/u, 'terms'],
   [/(予約|申し?込).*(したい|する|します|お願い|できますか|取りたい|入れたい)|相談.*(予約|申し?込)/u, 'book'],
+  // Last: 「番号がわからない」「求職番号を忘れました」 (「接続先がわからない」 is the URL, above).
+  [/(わから|分から|わかりません|分かりません|忘れ|わすれ|不明)/u, 'dontKnow'],
 ];
 
 /**

@@ -22,7 +22,9 @@ import { afterBookingStates } from './after-booking.ts';
 import { eligibilityQuestions, eligibilityStates } from './eligibility.ts';
 import { fieldQuestions } from './fields.ts';
 import { reviewQuestions, reviewStates } from './review.ts';
-import { askAgain, machineSetup, quitAndBack, say, typedCommands } from './shared.ts';
+import { stateIn } from 'xstate';
+import { resumeStates } from './resume.ts';
+import { askAgain, inDraft, machineSetup, quitAndBack, say, typedCommands } from './shared.ts';
 import { slotQuestions } from './slot.ts';
 
 export type { AskView, Attendant, BookingSummary, DateRefusal, DialogueContext, DialogueEvent, Draft, Facts, JpDate, QuestionId, Say } from './types.ts';
@@ -57,12 +59,24 @@ export const bookingMachine = machineSetup.createMachine({
     STALE: { actions: [say({ key: 'staleButton' }), askAgain] },
     POSTBACK: { actions: [say({ key: 'staleButton' }), askAgain] },
     MEDIA: { actions: [say({ key: 'needTextOrButton' }), askAgain] },
-    TIMEOUT: { target: '.idle', actions: ['reset', 'bumpCounter', say({ key: 'expired' })] },
+    // A half-finished booking is discarded after CONVERSATION_RESUME_HOURS; anything else after
+    // CONVERSATION_IDLE_MINUTES. Within the resume window the runner sends RETURNED instead.
+    TIMEOUT: [
+      { guard: inDraft, target: '.idle', actions: ['reset', 'bumpCounter', say({ key: 'draftExpired' })] },
+      { target: '.idle', actions: ['reset', 'bumpCounter', say({ key: 'expired' })] },
+    ],
+    RETURNED: [
+      { guard: inDraft, target: '.resumeOffer', reenter: true },
+      // The terms question stays valid however long the user reads (as on TIMEOUT there).
+      { guard: stateIn('#booking.terms'), actions: [] },
+      { target: '.idle', actions: ['reset', 'bumpCounter', say({ key: 'expired' })] },
+    ],
     RESTARTED: { target: '.idle', actions: ['reset', say({ key: 'restarted' })] },
   },
   states: {
     ...afterBookingStates,
     ...eligibilityStates,
+    ...resumeStates,
     // The booking questions, in order; their shared commands are handled here, once.
     questions: {
       initial: 'registered',

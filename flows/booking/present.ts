@@ -6,8 +6,9 @@
 import type { messagingApi } from '@line/bot-sdk';
 import { copy } from '../../src/wording/chat.ts';
 import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
+import type { BookingDetails } from './types.ts';
 import { encodePostback } from './postback.ts';
-import { fitToOneCall, limits, postbackAction, splitText, text, truncate } from '../../src/line/messages.ts';
+import { fitToOneCall, limits, postbackAction, splitText, text, truncate, withQuickReplies } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
 import { fieldErrorMessage, fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
@@ -29,6 +30,12 @@ export interface PresentContext {
   privacyUrl?: string | undefined;
   /** The terms version in force's sentence on LINE notices (Art. 6(3)); copy.lineNotice when it has none. */
   lineNoticeWording?: string | null | undefined;
+  /** Hours before the start until which the chat may cancel (CHAT_CANCELLATION_CUTOFF_HOURS); null or absent where the office does not allow it. */
+  chatCancellationCutoffHours?: number | null;
+  /** Hours a half-finished booking is kept for 「続きから」 (CONVERSATION_RESUME_HOURS). */
+  resumeHours?: number;
+  /** What the menu's quick replies may offer after this turn, from the runner's facts; absent: everything. */
+  menu?: MenuFacts;
   /** Full text of a terms version, by label. */
   termsText(version: string): string | undefined;
   /** What a terms version's consent card shows (label, summaries, effective date, link), by version. */
@@ -36,6 +43,16 @@ export interface PresentContext {
 }
 
 export type OfficeFacts = Omit<PresentContext, 'termsText' | 'termsCard'>;
+
+/** After a turn: may the user start a booking, cancel one in the chat, and do they hold one (issue #11: offer nothing that would be refused). */
+export interface MenuFacts {
+  canBook: boolean;
+  canCancelInChat: boolean;
+  hasBookings: boolean;
+}
+
+/** CONVERSATION_RESUME_HOURS' default, for wording rendered without the configuration. */
+const DEFAULT_RESUME_HOURS = 24;
 
 function fill(template: string, ctx: OfficeFacts, values: Record<string, string> = {}): string {
   const all: Record<string, string> = {
@@ -46,6 +63,8 @@ function fill(template: string, ctx: OfficeFacts, values: Record<string, string>
     horizon: String(ctx.horizonDays),
     max: String(ctx.maxActiveBookings),
     lineNotice: ctx.lineNoticeWording || copy.lineNotice,
+    resumeHours: String(ctx.resumeHours ?? DEFAULT_RESUME_HOURS),
+    cutoff: String(ctx.chatCancellationCutoffHours ?? ''),
     ...values,
   };
   return fillTemplate(template, all);
@@ -67,12 +86,23 @@ const flexButton = (action: messagingApi.Action, style: 'primary' | 'secondary' 
   action,
 });
 
-const menuQuickReplies = (q: number) => [
-  pb(copy.buttons.book, 'menu.book', q),
-  pb(copy.buttons.checkBooking, 'menu.check', q),
-  pb(copy.buttons.cancelHelp, 'menu.cancel', q),
-  pb(copy.buttons.terms, 'menu.terms', q),
-];
+/** The office's phone as a button (`tel:` with OFFICE_PHONE's digits). */
+const callAction = (ctx: OfficeFacts): Action => ({ type: 'uri', label: copy.buttons.call, uri: `tel:${ctx.officePhone.replace(/[^0-9+]/g, '')}` });
+
+/**
+ * The menu as quick replies, without what would be refused now: 予約する while the user may not
+ * book (the maximum of bookings held, a refusal or suspension), and — for a user with a booking
+ * the chat can no longer cancel — the call button instead of キャンセル方法.
+ */
+const menuQuickReplies = (q: number, ctx?: OfficeFacts): Action[] => {
+  const menu = ctx?.menu;
+  return [
+    ...(menu && !menu.canBook ? [] : [pb(copy.buttons.book, 'menu.book', q)]),
+    pb(copy.buttons.checkBooking, 'menu.check', q),
+    menu && ctx && menu.hasBookings && !menu.canCancelInChat ? callAction(ctx) : pb(copy.buttons.cancelHelp, 'menu.cancel', q),
+    pb(copy.buttons.terms, 'menu.terms', q),
+  ];
+};
 
 /** The label users see for a version (e.g. 令和8年4月1日改定), from the version's own data. */
 const termsLabel = (ctx: PresentContext, version: string): string => ctx.termsCard(version)?.label ?? version;
@@ -293,6 +323,14 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
           pb(copy.buttons.cancelNo, 'cancel.no', view.q),
         ]),
       ];
+    case 'resumeOffer':
+      return [
+        text(fill(prompt(id), ctx), [
+          pb(copy.buttons.resumeContinue, 'resume.continue', view.q),
+          pb(copy.buttons.resumeRestart, 'resume.restart', view.q),
+          pb(copy.buttons.quit, 'nav.quit', view.q),
+        ]),
+      ];
   }
 }
 
@@ -300,6 +338,124 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
 function fieldError(field: BookingField, reason: string): string {
   const messages: Record<string, string> = fieldErrorMessages[field];
   return fieldErrorMessage(field, (reason in messages ? reason : Object.keys(messages)[0]) as never);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user's own booking (issue #11): its card, the URL, a change of time, phone or attendant
+// ---------------------------------------------------------------------------------------------
+
+function attendantOf(details: BookingDetails): string {
+  if (details.attendant === 'interpreter') return fillTemplate(copy.summaryLabels.attendantInterpreter, { language: details.attendantLanguage ?? '' });
+  if (details.attendant === 'assistant') return copy.summaryLabels.attendantAssistant;
+  return copy.summaryLabels.attendantNone;
+}
+
+/** Where the meeting URL stands: ready (open it below), the day it is sent, or being prepared. */
+function urlLine(details: BookingDetails): string {
+  if (details.meetingUrl) return copy.myBooking.urlReady;
+  if (details.urlDay) return fillTemplate(copy.myBooking.urlComes, { date: formatDate(details.urlDay) });
+  return copy.myBooking.urlPending;
+}
+
+/** Why the card has no キャンセルする: the office cancels by phone, or the chat's cut-off has passed. */
+function cancelNote(booking: BookingSummary, ctx: OfficeFacts): string | null {
+  if (booking.cancellableInChat) return null;
+  return ctx.chatCancellationCutoffHours === null || ctx.chatCancellationCutoffHours === undefined
+    ? fill(copy.myBooking.cancelByPhone, ctx)
+    : fill(copy.myBooking.cancelChatClosed, ctx);
+}
+
+const openUrlAction = (url: string): Action => ({ type: 'uri', label: copy.buttons.openMeetingUrl, uri: url });
+
+/**
+ * One upcoming booking as a Flex bubble: date and time, the meeting URL or when it comes, who
+ * attends, and buttons to open the URL, cancel in the chat (while allowed) and call the office.
+ * Never a name, a job-seeker number or a phone number.
+ */
+function bookingCard(booking: BookingSummary, title: string, ctx: OfficeFacts, q: number): { bubble: messagingApi.FlexBubble; alt: string } {
+  const L = copy.myBooking;
+  const d = booking.details;
+  const rows: Array<[string, string]> = [
+    [L.when, formatWhen(booking)],
+    ...(d
+      ? ([
+          [L.url, urlLine(d)],
+          [L.attendant, attendantOf(d)],
+        ] as Array<[string, string]>)
+      : []),
+  ];
+  const note = cancelNote(booking, ctx);
+  const actions: Action[] = [
+    ...(d?.meetingUrl ? [openUrlAction(d.meetingUrl)] : []),
+    ...(booking.cancellableInChat ? [pb(copy.buttons.cancelBooking, 'booking.cancel', q, booking.id)] : []),
+    callAction(ctx),
+  ];
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: title, weight: 'bold' }] },
+    body: {
+      type: 'box',
+      layout: 'vertical',
+      spacing: 'sm',
+      contents: [
+        ...rows.map(([label, value]): messagingApi.FlexComponent => ({
+          type: 'box',
+          layout: 'vertical',
+          contents: [
+            { type: 'text', text: label, size: 'xs', color: '#888888' },
+            { type: 'text', text: value, size: 'sm', wrap: true },
+          ],
+        })),
+        ...(note ? [{ type: 'separator' } as const, { type: 'text', text: note, size: 'xs', wrap: true } as const] : []),
+      ],
+    },
+    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : 'secondary')) },
+  };
+  const alt = [title, ...rows.map(([l, v]) => `${l}：${v}`), ...(note ? [note] : [])].join('\n');
+  return { bubble, alt };
+}
+
+/** 予約確認: a card per upcoming booking (a carousel for several), or that there is none. */
+function myBookings(bookings: BookingSummary[], ctx: OfficeFacts, q: number): Message[] {
+  if (bookings.length === 0) return [text(copy.noBookings, menuQuickReplies(q, ctx))];
+  const cards = bookings
+    .slice(0, 12)
+    .map((b, i) => bookingCard(b, bookings.length === 1 ? copy.myBooking.title : fillTemplate(copy.myBooking.titleNth, { n: String(i + 1) }), ctx, q));
+  const [only] = cards;
+  const contents: messagingApi.FlexContainer = cards.length === 1 && only ? only.bubble : { type: 'carousel', contents: cards.map((c) => c.bubble) };
+  const altText = truncate(cards.map((c) => c.alt).join('\n\n'), limits.flexAltText);
+  return [withQuickReplies<Message>({ type: 'flex', altText, contents }, menuQuickReplies(q, ctx))];
+}
+
+/** A short answer with buttons under it (a Flex bubble, so the buttons stay visible when a question follows). */
+function answerCard(body: string, actions: Action[]): Message {
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: body, wrap: true, size: 'sm' }] },
+    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : 'secondary')) },
+  };
+  return { type: 'flex', altText: truncate(body, limits.flexAltText), contents: bubble };
+}
+
+/** 「URLが届かない」: the next booking's URL again, or when it comes; no booking, then how to book. */
+function urlStatus(bookings: BookingSummary[], ctx: OfficeFacts, q: number): Message[] {
+  const [next] = bookings;
+  if (!next) return [text(copy.urlStatus.noBooking, menuQuickReplies(q, ctx))];
+  const when = formatWhen(next);
+  const d = next.details;
+  if (d?.meetingUrl) return [answerCard(fill(copy.urlStatus.ready, ctx, { when, url: d.meetingUrl }), [openUrlAction(d.meetingUrl), callAction(ctx)])];
+  if (d?.urlDay) return [answerCard(fill(copy.urlStatus.comes, ctx, { when, date: formatDate(d.urlDay) }), [callAction(ctx)])];
+  return [answerCard(fill(copy.urlStatus.pending, ctx, { when }), [callAction(ctx)])];
+}
+
+/** 「時間を変更したい」: cancel and book again — in the chat while allowed, else by phone. */
+function changeBooking(bookings: BookingSummary[], ctx: OfficeFacts, q: number): Message[] {
+  const next = bookings.find((b) => b.cancellableInChat) ?? bookings[0];
+  if (!next) return [text(copy.noBookings, menuQuickReplies(q, ctx))];
+  const when = formatWhen(next);
+  if (next.cancellableInChat)
+    return [answerCard(fill(copy.changeBooking.inChat, ctx, { when }), [pb(copy.buttons.cancelBooking, 'booking.cancel', q, next.id), callAction(ctx)])];
+  return [answerCard(fill(copy.changeBooking.byPhone, ctx, { when }), [callAction(ctx)])];
 }
 
 const bookingLines = (bookings: BookingSummary[]) => bookings.map((b) => `・${formatWhen(b)}`).join('\n');
@@ -320,38 +476,46 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'faq':
       return [text(fill(copy.faq[say.topic], ctx))];
     case 'bookings':
-      return [text(say.bookings.length ? `${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : copy.noBookings)];
+      return myBookings(say.bookings, ctx, q);
+    case 'urlStatus':
+      return urlStatus(say.bookings, ctx, q);
+    case 'changeBooking':
+      return changeBooking(say.bookings, ctx, q);
+    case 'phoneChangedInfo':
+    case 'attendantChangeInfo':
+    case 'numberHelp':
+      return [answerCard(fill(copy[say.key], ctx), [callAction(ctx)])];
     case 'erasureRequested':
       return [text(`${fill(copy.erasureRequested, ctx)}${say.bookings.length ? `\n\n${copy.erasureKeepsUpcoming}\n${bookingLines(say.bookings)}` : ''}`)];
     case 'cancellationInfo':
       return [
         text(
           `${fill(copy.cancellationInfo, ctx)}${say.bookings.length ? `\n\n${copy.bookingsTitle}\n${bookingLines(say.bookings)}` : ''}`,
-          menuQuickReplies(q),
+          menuQuickReplies(q, ctx),
         ),
       ];
     case 'existingBooking':
-      return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`, menuQuickReplies(q))];
+      return [text(`${fill(copy.existingBooking, ctx)}\n${bookingLines(say.bookings)}`, menuQuickReplies(q, ctx))];
     case 'dateRefused':
       return [text(`${fill(copy.dateRefused[say.reason], ctx, { date: formatDate(say.date) })}${copy.dateRefusedNext}`)];
     case 'bookingConfirmed':
-      return [text(fill(copy.bookingConfirmed, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q))];
+      return [text(fill(copy.bookingConfirmed, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q, ctx))];
     case 'bookingCancelled':
-      return [text(fill(copy.bookingCancelled, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q))];
+      return [text(fill(copy.bookingCancelled, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q, ctx))];
     case 'help':
-      return [text(fill(copy.help, ctx), menuQuickReplies(q))];
+      return [text(fill(copy.help, ctx), menuQuickReplies(q, ctx))];
     case 'declined':
     case 'quitDone':
     case 'notRegistered':
     case 'noMyPage':
     case 'noDevice':
     case 'noAvailability':
-      return [text(fill(copy[say.key], ctx), menuQuickReplies(q))];
+      return [text(fill(copy[say.key], ctx), menuQuickReplies(q, ctx))];
     case 'refused':
       // The same words as the no-show notice that announced the refusal.
-      return [text(refusalText(ctx), menuQuickReplies(q))];
+      return [text(refusalText(ctx), menuQuickReplies(q, ctx))];
     case 'suspended':
-      return [text(suspensionText(ctx), menuQuickReplies(q))];
+      return [text(suspensionText(ctx), menuQuickReplies(q, ctx))];
     default:
       return [text(fill(copy[say.key], ctx))];
   }

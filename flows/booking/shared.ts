@@ -5,7 +5,7 @@
  * of questions (`yesNoQuestion`, `fieldQuestion`). The steps (eligibility.ts, fields.ts,
  * slot.ts, review.ts, after-booking.ts) are built from these; machine.ts assembles them.
  */
-import { and, assign, not, setup } from 'xstate';
+import { and, assign, not, or, setup, stateIn } from 'xstate';
 import { exactIntent, looksLikeQuestion, isFaq } from './intents.ts';
 import type { FaqTopic, Intent } from './intents.ts';
 import type { AskView, BookingSummary, DialogueContext, DialogueEvent, Draft, Facts, JpDate, QuestionId, Say } from './types.ts';
@@ -38,6 +38,12 @@ export const isAvailable = (facts: Facts, date: JpDate | undefined, time: string
 /** The soonest booking the user may cancel in the chat, if any. */
 export const cancellableInChat = (event: Ev): BookingSummary | null => factsOf(event).bookings.find((b) => b.cancellableInChat) ?? null;
 
+/** The booking a card's キャンセルする names (its id is the button's value), if the user may still cancel it in the chat. */
+export const cancellableTapped = (event: Ev): BookingSummary | null =>
+  event.type === 'POSTBACK' && event.action === 'booking.cancel'
+    ? (factsOf(event).bookings.find((b) => b.id === event.value && b.cancellableInChat) ?? null)
+    : null;
+
 const faqTopicOf = (event: Ev): FaqTopic => (event.type === 'TEXT' ? event.intent : 'faq.fee').slice(4) as FaqTopic;
 
 // ---------------------------------------------------------------------------------------------
@@ -45,7 +51,7 @@ const faqTopicOf = (event: Ev): FaqTopic => (event.type === 'TEXT' ? event.inten
 // ---------------------------------------------------------------------------------------------
 
 /** The questions nested under `questions`, whose quit, back, FAQ and other commands the parent handles. */
-export type BookingQuestion = Exclude<QuestionId, 'terms' | 'confirmQuit' | 'confirmCancel'>;
+export type BookingQuestion = Exclude<QuestionId, 'terms' | 'confirmQuit' | 'confirmCancel' | 'resumeOffer'>;
 
 /**
  * Questions answered in free text. Any other text is their answer, so commands are matched
@@ -95,7 +101,11 @@ function typed({ context, event }: Args, intent: Intent): boolean {
 }
 export const tapped = (event: Ev, action: string) => event.type === 'POSTBACK' && event.action === action;
 
-const wantsToQuit = (args: Args) => typed(args, 'quit') || tapped(args.event, 'nav.quit') || typed(args, 'cancelBooking');
+// 「予約を変更したい」 stops a booking in progress as 「キャンセル」 does, except at the summary and the
+// correction menu, where a change is a correction.
+const correctingWords = (context: Ctx) => context.asking === 'summary' || context.asking === 'editField';
+const wantsToQuit = (args: Args) =>
+  typed(args, 'quit') || tapped(args.event, 'nav.quit') || typed(args, 'cancelBooking') || (typed(args, 'changeBooking') && !correctingWords(args.context));
 const wantsToGoBack = (args: Args) => typed(args, 'back') || tapped(args.event, 'nav.back');
 const asksForBookings = (args: Args) => typed(args, 'checkBooking');
 const asksForErasure = (args: Args) => typed(args, 'eraseData');
@@ -106,11 +116,28 @@ function asksFaqDuringQuestion({ context, event }: Args): boolean {
   if (mode === 'strict') return looksLikeQuestion(event.text);
   return true;
 }
+/** 「URLが届かない」「通訳が来られない」 during a question: answered like a FAQ, then the question again. */
+function asksAboutBookingDuringQuestion({ context, event }: Args): boolean {
+  if (event.type !== 'TEXT' || (event.intent !== 'urlMissing' && event.intent !== 'attendantCannotCome')) return false;
+  const mode = modeOf(context);
+  if (mode === 'loose') return false;
+  if (mode === 'strict') return looksLikeQuestion(event.text);
+  return true;
+}
+/** 「わからない」 at the job-seeker number: where to find it, and the question again. */
+const doesNotKnowNumber = ({ context, event }: Args) => context.asking === 'number' && event.type === 'TEXT' && event.intent === 'dontKnow';
 const typedCommandWord = ({ context, event }: Args) => modeOf(context) !== undefined && event.type === 'TEXT' && commandWords.has(exactIntent(event.text));
 
 /** Text the parent of the booking questions handles (quit, back, FAQ…): not an answer to the question. */
 const isCommand = (args: Args) =>
-  wantsToQuit(args) || wantsToGoBack(args) || asksForBookings(args) || asksForErasure(args) || asksFaqDuringQuestion(args) || typedCommandWord(args);
+  wantsToQuit(args) ||
+  wantsToGoBack(args) ||
+  asksForBookings(args) ||
+  asksForErasure(args) ||
+  asksFaqDuringQuestion(args) ||
+  asksAboutBookingDuringQuestion(args) ||
+  doesNotKnowNumber(args) ||
+  typedCommandWord(args);
 
 export const machineSetup = setup({
   types: {
@@ -153,7 +180,8 @@ export const machineSetup = setup({
     nextDatePage: assign({ datePage: ({ context }) => context.datePage + 1 }),
     previousDatePage: assign({ datePage: ({ context }) => Math.max(0, context.datePage - 1) }),
     offerTimes: assign({ offeredTimes: ({ context, event }) => timesOn(factsOf(event), context.draft.date) }),
-    pickCancellableBooking: assign({ cancelling: ({ event }) => cancellableInChat(event) }),
+    /** The booking whose card's キャンセルする was tapped, else the soonest the user may cancel in the chat. */
+    pickCancellableBooking: assign({ cancelling: ({ event }) => cancellableTapped(event) ?? cancellableInChat(event) }),
     askTerms: assign({ q: ({ context }) => context.q + 1, asking: 'terms' as const, termsVersion: ({ event }) => factsOf(event).terms.version }),
     rememberConsent: assign({ consentedVersion: ({ event }) => factsOf(event).terms.version }),
   },
@@ -166,6 +194,8 @@ export const machineSetup = setup({
     blocked: ({ event }, params: { block: NonNullable<Facts['block']> }) => factsOf(event).block === params.block,
     noAvailability: ({ event }) => factsOf(event).availability.length === 0,
     chatCancellable: ({ event }) => cancellableInChat(event) !== null,
+    /** A booking card's キャンセルする, for a booking still cancellable in the chat. */
+    cardCancellable: ({ event }) => cancellableTapped(event) !== null,
     asking: ({ context }, params: { question: QuestionId }) => context.asking === params.question,
     // The commands every booking question shares (see `freeText` for how narrowly they match).
     wantsToQuit,
@@ -175,6 +205,8 @@ export const machineSetup = setup({
     asksForBookings,
     asksForErasure,
     asksFaqDuringQuestion,
+    asksAboutBookingDuringQuestion,
+    doesNotKnowNumber,
     typedCommandWord,
     isCommand,
   },
@@ -195,9 +227,21 @@ export const bookings = sayWith(({ event }) => ({ key: 'bookings', bookings: fac
 export const termsFull = sayWith(({ event }) => ({ key: 'termsFull', version: factsOf(event).terms.version }));
 export const faqAnswer = sayWith(({ event }) => ({ key: 'faq', topic: faqTopicOf(event) }));
 export const cancellationInfo = sayWith(({ event }) => ({ key: 'cancellationInfo', bookings: factsOf(event).bookings }));
+export const urlStatus = sayWith(({ event }) => ({ key: 'urlStatus', bookings: factsOf(event).bookings }));
+export const changeBookingInfo = sayWith(({ event }) => ({ key: 'changeBooking', bookings: factsOf(event).bookings }));
+/** 「URLが届かない」 or 「通訳が来られない」: the answer about the user's booking. */
+export const aboutBooking = sayWith(({ event }) =>
+  event.type === 'TEXT' && event.intent === 'attendantCannotCome' ? { key: 'attendantChangeInfo' } : { key: 'urlStatus', bookings: factsOf(event).bookings },
+);
 export const existingBooking = sayWith(({ event }) => ({ key: 'existingBooking', bookings: factsOf(event).bookings }));
 /** A request to erase the user's data: recorded for staff (effect), acknowledged. */
 export const erasureRequest = [{ type: 'requestErasure' as const }, sayWith(({ event }) => ({ key: 'erasureRequested', bookings: factsOf(event).bookings }))];
+
+/**
+ * A half-finished booking: something entered, resting at a booking question, the confirmation
+ * to quit, or the offer to resume it (at the eligibility questions nothing is kept to resume).
+ */
+export const inDraft = and([or([stateIn('#booking.questions'), stateIn('#booking.confirmQuit'), stateIn('#booking.resumeOffer')]), 'hasDraft']);
 
 /** Entry actions of a question: bump the counter, remember what is asked, ask it. */
 export const ask = (question: QuestionId) => [
@@ -297,6 +341,8 @@ export const typedCommands: Transition[] = [
   { guard: 'asksForBookings', actions: [bookings, askAgain] },
   { guard: 'asksForErasure', actions: [...erasureRequest, askAgain] },
   { guard: 'asksFaqDuringQuestion', actions: [faqAnswer, askAgain] },
+  { guard: 'asksAboutBookingDuringQuestion', actions: [aboutBooking, askAgain] },
+  { guard: 'doesNotKnowNumber', actions: [say({ key: 'numberHelp' }), askAgain] },
   // A command word (「予約」「はい」「メニュー」…) is not a name, a topic or a language.
   { guard: 'typedCommandWord', actions: askAgain },
 ];

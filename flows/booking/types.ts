@@ -4,11 +4,11 @@
  */
 import type { FaqTopic, Intent } from './intents.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
-import type { Attendant, BookingSummary, DateRefusal, Draft, JpDate } from '../../src/domain/booking.ts';
+import type { Attendant, BookingDetails, BookingSummary, DateRefusal, Draft, JpDate } from '../../src/domain/booking.ts';
 
 // The booking's own types are the domain's (declared in src/domain/booking.ts); the dialogue's
 // modules take them from here with the rest.
-export type { Attendant, BookingSummary, DateRefusal, Draft, JpDate };
+export type { Attendant, BookingDetails, BookingSummary, DateRefusal, Draft, JpDate };
 
 /** What the runner knows about the user and the office at the moment of the event. */
 export interface Facts {
@@ -38,6 +38,8 @@ export type DialogueEvent =
   | { type: 'STALE'; facts: Facts }
   | { type: 'MEDIA'; facts: Facts }
   | { type: 'TIMEOUT'; facts: Facts }
+  /** The user came back after the idle time but within CONVERSATION_RESUME_HOURS: a half-finished booking may be resumed. */
+  | { type: 'RETURNED'; facts: Facts }
   | { type: 'RESTARTED'; facts: Facts }
   | { type: 'BOOKING_CREATED'; booking: BookingSummary; facts: Facts }
   | { type: 'BOOKING_FAILED'; reason: 'full' | 'refused' | 'suspended' | 'maxActive'; facts: Facts }
@@ -64,7 +66,9 @@ export type QuestionId =
   | 'summary'
   | 'editField'
   | 'confirmQuit'
-  | 'confirmCancel';
+  | 'confirmCancel'
+  /** 「続きから」 or 「最初から」, for a user who comes back to a half-finished booking. */
+  | 'resumeOffer';
 
 export interface DialogueContext {
   /** Counter of questions asked; buttons carry it so stale taps can be recognised. */
@@ -106,6 +110,9 @@ export type Say =
   | { key: 'bookingCancelled'; booking: BookingSummary }
   | { key: 'erasureRequested'; bookings: BookingSummary[] }
   | { key: 'cancelClosed' | 'cancelKept' }
+  /** About the user's own booking (issue #11): the URL, a change of time, of phone, of attendant. */
+  | { key: 'urlStatus' | 'changeBooking'; bookings: BookingSummary[] }
+  | { key: 'phoneChangedInfo' | 'attendantChangeInfo' | 'numberHelp' | 'draftExpired' }
   | {
       key:
         | 'welcome'

@@ -27,6 +27,7 @@ import type { PublishedTerms, ReferenceCache } from './reference-data.ts';
 import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
 import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
+import { withDetails } from './my-bookings.ts';
 import { bookingBlockFor, cancelBookingInChat } from '../lifecycle/operations.ts';
 import { chatCancellationClosesAt, isBookingError } from '../booking/status.ts';
 
@@ -55,7 +56,9 @@ type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 /** Everything the machine may need this turn; a few small queries, one horizon computation. */
 async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig, terms: PublishedTerms) {
   const consent = await consentState(tx, userId, terms.id);
-  const bookings = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
+  const upcoming = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
+  // What the user's own booking card shows (issue #11); one more query only for a user with bookings.
+  const bookings = await withDetails(tx, upcoming, now, calendar, deps.config.DEFAULT_MEETING_URL);
   const blocked = await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
   const taken = await takenSeats(tx, now);
   const horizon = bookableSlots(now, calendar, taken);
@@ -174,15 +177,21 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
   };
 
   let snapshot: Snapshot = initialTransition(bookingMachine)[0];
+  let offeredResume = false;
   if (stored) {
     const restored = snapshotFromStored(stored.flowVersion, stored.state);
     const wasIdle = stored.state.value === 'idle';
     if (restored) {
       snapshot = restored;
       // Timeouts are events (XState does not persist timers): an expired, unfinished
-      // conversation is closed before the new input is applied.
+      // conversation is closed before the new input is applied — except that a half-finished
+      // booking is kept CONVERSATION_RESUME_HOURS after the last message: within that time the
+      // machine offers 「続きから」/「最初から」 (RETURNED), and that offer is the answer to this input.
       if (!restored.matches('idle') && stored.expiresAt.getTime() <= now.getTime()) {
-        snapshot = await step(snapshot, { type: 'TIMEOUT', facts });
+        const lastMessageAt = stored.expiresAt.getTime() - deps.config.CONVERSATION_IDLE_MINUTES * 60_000;
+        const resumable = input.type !== 'follow' && now.getTime() < lastMessageAt + deps.config.CONVERSATION_RESUME_HOURS * 3_600_000;
+        snapshot = await step(snapshot, { type: resumable ? 'RETURNED' : 'TIMEOUT', facts });
+        offeredResume = snapshot.matches('resumeOffer');
       }
     } else {
       // A fresh start, but the question counter goes on from the old conversation's, so its
@@ -192,7 +201,7 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
     }
   }
 
-  snapshot = await step(snapshot, toEvent(input, snapshot, facts));
+  if (!offeredResume) snapshot = await step(snapshot, toEvent(input, snapshot, facts));
 
   await saveConversation(
     tx,
@@ -212,10 +221,13 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
   const card = says.some((s) => s.key === 'termsFull' || s.key === 'consentRecorded' || (s.key === 'ask' && s.question === 'terms'))
     ? reference.termsCard(version, deps.config.PUBLIC_BASE_URL)
     : undefined;
+  // The menu offers nothing the facts after this turn would refuse (issue #11).
+  const menu = { canBook: facts.block === null, canCancelInChat: facts.bookings.some((b) => b.cancellableInChat), hasBookings: facts.bookings.length > 0 };
   const messages = present(
     says,
     {
       ...deps.office,
+      menu,
       // Art. 6(3): the confirmation and the FAQ use the LINE-notice sentence of the terms in force now.
       lineNoticeWording: reference.termsInForce.lineNoticeWording,
       termsText: (v) => (v === version ? fullText : undefined),

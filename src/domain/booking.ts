@@ -21,6 +21,23 @@ export interface BookingSummary {
   time: string;
   /** The user may cancel it in the chat (CHAT_CANCELLATION_ENABLED, before the cut-off). */
   cancellableInChat?: boolean;
+  /** What the user's own booking card shows, gathered for upcoming bookings (never a name, number or phone). */
+  details?: BookingDetails;
+}
+
+/** Who attends, and the meeting URL or when it comes: what 予約確認 shows of a booking. */
+export interface BookingDetails {
+  attendant: Attendant;
+  /** The interpreter's language, for an interpreter. */
+  attendantLanguage: string | null;
+  /** The TeleOffice URL (the booking's, else DEFAULT_MEETING_URL), or null while staff have not set one. */
+  meetingUrl: string | null;
+  /**
+   * The day the reminder with the URL is sent (the reminder scheduler's day: the day before, or
+   * the last open day before); null when that moment has passed without a URL — it then comes as
+   * soon as staff set one.
+   */
+  urlDay: JpDate | null;
 }
 
 /** Who attends with the job seeker (Art. 13(1) of the terms). */

@@ -29,9 +29,9 @@ export const defaultPersonalDataRetentionDays = 90;
 
 /**
  * Days after a conversation expired (CONVERSATION_IDLE_MINUTES without a message) before it is
- * deleted. An expired draft is never resumed (the next message discards it), so a week is
- * plenty; the only cost of deleting is that the next message starts without the
- * "your booking expired" notice.
+ * deleted. A draft can be resumed for CONVERSATION_RESUME_HOURS (at most a week) after the last
+ * message, after which the next message discards it, so a week is plenty; the only cost of
+ * deleting is that the next message starts without the "your booking expired" notice.
  */
 export const idleConversationRetentionDays = 7;
 

@@ -8,7 +8,7 @@
  */
 export const copy = {
   welcome:
-    '友だち追加ありがとうございます。\n{office}の「オンライン職業相談」予約窓口です。\nご自宅などからスマートフォンやパソコンのビデオ通話で、職業相談員に相談できます（無料・1回30分以内）。',
+    '友だち追加ありがとうございます。\n{office}の「オンライン職業相談」予約窓口です。\nご自宅などからスマートフォンやパソコンのビデオ通話で、職業相談員に相談できます（無料・1回30分以内）。\n\nご予約の前に、次のものをお手元にご用意ください。\n・求職番号（「ハローワーク受付票」や「求職者マイページ」に記載）\n・ハローワークに登録している電話番号\n・ビデオ通話アプリ「TeleOffice」を入れた、カメラ付きのスマートフォンやパソコン',
   // The summary itself is data of each terms version (its card summary), not copy.
   termsSummaryTitle: 'オンライン職業相談 利用規約（要約・{version}）',
   termsChangesHeading: '{date}から利用規約が変わりました。主な変更点：',
@@ -67,6 +67,8 @@ export const copy = {
     editField: 'どの項目を修正しますか？',
     confirmQuit: '入力中の内容を破棄して、予約のお手続きをやめますか？',
     confirmCancel: '次のご予約をキャンセルしますか？\n{when}',
+    resumeOffer:
+      '前回の予約のお手続きが途中になっています（入力いただいた内容は、最後の操作から{resumeHours}時間保存しています）。\n続きから再開しますか？それとも最初からやり直しますか？',
   },
   briefQuestions: {
     registered: '求職登録がお済みか、「はい」か「いいえ」でお答えください。',
@@ -87,9 +89,44 @@ export const copy = {
     editField: '修正する項目を選んでください。',
     confirmQuit: 'お手続きをやめる場合は「はい、やめる」、続ける場合は「いいえ、続ける」を押してください。',
     confirmCancel: 'キャンセルする場合は「キャンセルする」、しない場合は「キャンセルしない」を押してください。\n{when}',
+    resumeOffer: '「続きから」か「最初から」を選んでください。',
   },
   bookingCancelled: 'ご予約をキャンセルしました。\n{when}\nまたのご利用をお待ちしています。「予約」と送ると、あらためて予約できます。',
   cancelKept: '承知しました。ご予約はそのままです。',
+  draftExpired: '前回のお手続きは、{resumeHours}時間操作がなかったため終了しました（入力内容は削除しました）。「予約」と送ると、最初からやり直せます。',
+
+  // The user's own booking (issue #11): 予約確認's card, 「URLが届かない」, a change of time, phone or attendant.
+  myBooking: {
+    title: 'ご予約の内容',
+    titleNth: 'ご予約 {n}件目',
+    when: '日時',
+    url: '接続用URL',
+    attendant: '同席',
+    urlReady: '下の「参加用URLを開く」から、時間になったらTeleOfficeで接続してください。',
+    urlComes: '{date}にこのLINEでお送りします',
+    urlPending: '職員が準備しています。準備ができ次第、このLINEでお送りします',
+    cancelByPhone: 'キャンセル・日時の変更は、お電話でご連絡ください（{phone}、{hours}）。',
+    cancelChatClosed:
+      'チャットでキャンセルできるのは開始の{cutoff}時間前までです。これからのキャンセル・日時の変更は、お電話でご連絡ください（{phone}、{hours}）。',
+  },
+  urlStatus: {
+    ready: '次のご予約（{when}）の接続用URLです。\n{url}\n時間になったら、このURLからTeleOfficeで接続してください。',
+    comes: '次のご予約（{when}）の接続用URLは、{date}にこのLINEでお送りします。まだ届いていなくても、ご予約はそのまま有効です。',
+    pending:
+      '次のご予約（{when}）の接続用URLは、職員が準備しています。準備ができ次第、このLINEでお送りします。お急ぎの場合は、お電話（{phone}、{hours}）でお問い合わせください。',
+    noBooking: '現在、ご予約はありません。接続用URLは、ご予約いただいた相談の前日にこのLINEでお送りします。「予約する」から予約できます。',
+  },
+  changeBooking: {
+    inChat:
+      '日時を変更したい場合は、いまのご予約をキャンセルしてから、あらためてご予約ください。\n{when}\n下の「キャンセルする」からキャンセルできます（開始の{cutoff}時間前まで）。',
+    byPhone: '日時を変更したい場合は、お電話でご連絡ください。職員がキャンセルまたは日時の変更を承ります。\n{when}\n電話：{phone}（{hours}）',
+  },
+  phoneChangedInfo:
+    '電話番号が変わった場合は、お手数ですが、お電話でハローワーク港北にお知らせください。職員が登録内容を更新します。\n電話：{phone}（{hours}）',
+  attendantChangeInfo:
+    '通訳の方や介助の方が来られなくなった場合は、お手数ですが、お電話でお知らせください。ご予約をどうするか、職員がご相談に応じます。\n電話：{phone}（{hours}）',
+  numberHelp:
+    '求職番号は、求職登録のときにお渡しした「ハローワーク受付票」や、「求職者マイページ」に記載されています（「12345-1234567」の形の番号です）。\nお手元にない場合は、お電話でお問い合わせください。\n電話：{phone}（{hours}）',
   cancelClosed: 'このご予約は、チャットでキャンセルできる期限を過ぎています。お電話でご連絡ください。',
 
   notRegistered:
@@ -170,6 +207,11 @@ export const copy = {
     quitNo: 'いいえ、続ける',
     cancelYes: 'キャンセルする',
     cancelNo: 'キャンセルしない',
+    openMeetingUrl: '参加用URLを開く',
+    call: '電話する',
+    cancelBooking: 'キャンセルする',
+    resumeContinue: '続きから',
+    resumeRestart: '最初から',
     editName: '氏名',
     editNumber: '求職番号',
     editPhone: '電話番号',

@@ -1,7 +1,7 @@
 /**
  * Around the booking questions: one active booking per user (a second attempt shows it),
  * 「予約確認」 and 「キャンセルしたい」, FAQ answers mid-flow and when idle, stickers, images,
- * location and audio at a question, and the default 30-minute expiry.
+ * location and audio at a question, and the default 30-minute idle time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsFor, useHarness } from '../support/harness.ts';
@@ -34,8 +34,11 @@ describe('a user who already has a booking', () => {
     expect(u.last).toContain('ご予約が確定しました');
   });
 
-  it('is shown the existing booking instead of starting a second one, typed or tapped', async () => {
-    for (const attempt of [() => u.say('予約'), async () => (await u.say('メニュー'), await u.tap('予約する')), () => u.say('相談の予約をしたいです')]) {
+  it('is shown the existing booking instead of starting a second one, typed or from the rich menu; the menu no longer offers 予約する', async () => {
+    await u.say('メニュー');
+    expect(u.labels()).not.toContain('予約する');
+    // 「予約する」 is what the rich menu sends.
+    for (const attempt of [() => u.say('予約'), () => u.say('予約する'), () => u.say('相談の予約をしたいです')]) {
       await attempt();
       expect(u.last).toContain(copy.existingBooking.split('{max}')[0] ?? '');
       expect(u.last).toContain(WHEN);
@@ -49,7 +52,9 @@ describe('a user who already has a booking', () => {
   it('sees the booking with 「予約確認」 (typed, tapped or in other words)', async () => {
     for (const ask of [() => u.say('予約確認'), () => u.say('予約の日時を教えて'), async () => (await u.say('メニュー'), await u.tap('予約確認'))]) {
       await ask();
-      expect(u.last).toBe(`${copy.bookingsTitle}\n・${WHEN}`);
+      // A card (src/e2e/my-booking.test.ts looks at it closely); its altText names the booking.
+      expect(u.lastReply[0]?.type).toBe('flex');
+      expect(u.last).toContain(`${copy.myBooking.title}\n${copy.myBooking.when}：${WHEN}`);
     }
   });
 
@@ -58,7 +63,8 @@ describe('a user who already has a booking', () => {
       () => u.say('キャンセルしたい'),
       () => u.say('予約を取り消したいです'),
       () => u.say('都合が悪くなりました'),
-      async () => (await u.say('メニュー'), await u.tap('キャンセル方法')),
+      // The rich menu's キャンセル・変更 (the quick replies offer the call button instead: the chat cannot cancel).
+      () => u.say('予約の変更・キャンセル'),
     ]) {
       await ask();
       expect(u.last).toContain('キャンセルは、お電話でご連絡ください');
@@ -176,7 +182,7 @@ describe('stickers, images, location and audio', () => {
 });
 
 describe('the default idle time', () => {
-  it('keeps a conversation for 29 minutes and ends it at 30', async () => {
+  it('keeps a conversation for 29 minutes; at 30 offers to resume the half-finished booking', async () => {
     const u = chatUser(h, 'default-expiry');
     await toSummary(u, { time: '10:30' });
     h.clock.advanceMinutes(29);
@@ -184,7 +190,9 @@ describe('the default idle time', () => {
     expect(u.last).toBe(copy.questions.editField);
     h.clock.advanceMinutes(30);
     await u.tap('氏名');
-    expect(u.last).toContain(copy.expired.replace('{minutes}', '30'));
+    expect(u.last).toContain(copy.questions.resumeOffer.replace('{resumeHours}', '24'));
+    await u.say('やめる');
+    expect(u.last).toBe(copy.quitDone);
     expect((await storedState(h, u.userId))?.context.draft).toEqual({});
     h.clock.advanceMinutes(-59);
   });

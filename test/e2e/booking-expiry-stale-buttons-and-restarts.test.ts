@@ -1,5 +1,7 @@
 /**
- * Interruptions: a conversation left alone past CONVERSATION_IDLE_MINUTES (set to 10 here),
+ * Interruptions: a conversation left alone past CONVERSATION_IDLE_MINUTES (set to 10 here) and,
+ * for a half-finished booking, past CONVERSATION_RESUME_HOURS (set to 1 here; within it the user
+ * is offered to resume, see test/e2e/my-booking.test.ts),
  * buttons tapped from an earlier question or an old conversation, and the service restarting
  * in the middle of a conversation (on a database that survives the restart).
  */
@@ -22,8 +24,9 @@ import {
 
 const START = '2026-11-28T10:00:00+09:00';
 const expired = copy.expired.replace('{minutes}', '10');
+const draftExpired = copy.draftExpired.replace('{resumeHours}', '1');
 
-const h = useHarness({ persistent: true, now: START, env: { CONVERSATION_IDLE_MINUTES: '10' } });
+const h = useHarness({ persistent: true, now: START, env: { CONVERSATION_IDLE_MINUTES: '10', CONVERSATION_RESUME_HOURS: '1' } });
 beforeEach(() => {
   h.clock.set(START);
 });
@@ -38,12 +41,12 @@ describe('a conversation left alone expires', () => {
     await u.say(answers.phone);
     expect(u.last).toContain(phoneRegisteredQuestion);
     const same = u.dataOf('はい、同じです');
-    // Exactly the idle time later: expired.
-    h.clock.advanceMinutes(10);
+    // Exactly the resume window after the last message: expired (within it, the offer to resume).
+    h.clock.advanceMinutes(60);
     await u.say('はい');
     expect(u.lastReply.length).toBeGreaterThanOrEqual(1);
-    expect(u.last).toContain(expired);
-    expect(u.last).toContain('10分間操作がなかったため');
+    expect(u.last).toContain(draftExpired);
+    expect(u.last).toContain('1時間操作がなかったため');
     expect(u.last).toContain('「予約」と送ると');
     const state = await storedState(h, u.userId);
     expect(state?.value).toBe('idle');
@@ -52,7 +55,7 @@ describe('a conversation left alone expires', () => {
     // A button of the expired conversation is stale now.
     await u.postback(same);
     expect(u.last).toContain(copy.staleButton);
-    expect(u.last).not.toContain(expired);
+    expect(u.last).not.toContain(draftExpired);
     expect((await storedState(h, u.userId))?.context.draft).toEqual({});
     // Starting again starts at the beginning of the booking questions.
     await u.say('予約');
@@ -62,9 +65,9 @@ describe('a conversation left alone expires', () => {
   it('answers an old confirm button tapped after expiry with the expiry note and books nothing', async () => {
     const u = chatUser(h, 'expire-at-summary');
     await toSummary(u);
-    h.clock.advanceMinutes(11);
+    h.clock.advanceMinutes(61);
     await u.tap('この内容で予約する');
-    expect(u.last).toContain(expired);
+    expect(u.last).toContain(draftExpired);
     expect(u.last).toContain(copy.staleButton);
     expect(await confirmedBookings(h, u.userId)).toHaveLength(0);
     expect((await storedState(h, u.userId))?.value).toBe('idle');

@@ -57,7 +57,7 @@ const labelOf = (event: DialogueEvent): string => labels.get(event) ?? JSON.stri
 const text = (t: string, moment: keyof typeof moments = 'ordinary') => labelled(`text ${JSON.stringify(t)} @${moment}`, textEvent(t, moments[moment]));
 const tap = (action: string, value?: string, moment: keyof typeof moments = 'ordinary') =>
   labelled(`tap ${action}${value === undefined ? '' : `=${value}`} @${moment}`, postbackEvent(action, value, moments[moment]));
-const plain = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RESTARTED', moment: keyof typeof moments = 'ordinary') =>
+const plain = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RETURNED' | 'RESTARTED', moment: keyof typeof moments = 'ordinary') =>
   labelled(`${type} @${moment}`, plainEvent(type, moments[moment]));
 
 /**
@@ -72,6 +72,7 @@ const userEvents: DialogueEvent[] = [
   plain('STALE'),
   plain('MEDIA'),
   plain('TIMEOUT'),
+  plain('RETURNED'),
   plain('RESTARTED'),
   // The menu and what can be typed at any point.
   text('予約'),
@@ -98,6 +99,18 @@ const userEvents: DialogueEvent[] = [
   text('個人情報を削除してほしい', 'withBooking'),
   text('はい'),
   text('いいえ'),
+  // About the user's own booking (issue #11), and coming back to a half-finished booking.
+  text('URLが届かない', 'withBooking'),
+  text('時間を変更したい', 'withCancellableBooking'),
+  text('電話番号が変わりました'),
+  text('通訳が来られない'),
+  text('わからない'),
+  tap('booking.cancel', EXISTING_BOOKING.id, 'withCancellableBooking'),
+  tap('booking.cancel', EXISTING_BOOKING.id, 'withBooking'),
+  tap('resume.continue'),
+  tap('resume.restart'),
+  text('続きから'),
+  text('最初から'),
   // Terms.
   tap('terms.agree'),
   tap('terms.agree', undefined, 'newTerms'),
@@ -215,9 +228,10 @@ function offeredActions(snapshot: Snapshot): Set<string> {
     offeredTimes: c.offeredTimes,
     cancelling: c.cancelling,
   };
+  // Idle, the menu and the cards of 予約確認 (whose キャンセルする names a booking the chat may cancel).
   const says: Say[] =
     c.asking === null
-      ? [{ key: 'help' }]
+      ? [{ key: 'help' }, { key: 'bookings', bookings: [{ ...EXISTING_BOOKING, cancellableInChat: true }] }]
       : [
           { key: 'ask', question: c.asking, view },
           { key: 'ask', question: c.asking, view, brief: true },
@@ -231,7 +245,7 @@ function runnerWouldSend(snapshot: Snapshot, event: DialogueEvent): boolean {
   if (snapshot.matches('creating')) return isOutcome(event);
   if (snapshot.matches('cancellingBooking')) return isCancelOutcome(event);
   if (isOutcome(event)) return false;
-  if (event.type === 'TIMEOUT') return !snapshot.matches('idle');
+  if (event.type === 'TIMEOUT' || event.type === 'RETURNED') return !snapshot.matches('idle');
   if (event.type === 'POSTBACK') {
     let actions = offered.get(snapshot);
     if (!actions) {
@@ -311,6 +325,7 @@ const EXITS = [
   'existingBooking',
   'noAvailability',
   'expired',
+  'draftExpired',
   'restarted',
 ] as const;
 type Exit = (typeof EXITS)[number];
@@ -337,7 +352,7 @@ function modelKey(s: Snapshot, exit: Exit | null): string {
       ? null
       : `${c.draft.date === FIRST_DATE ? 'first' : 'other'} ${c.draft.time === undefined ? 'no time' : c.draft.date === FIRST_DATE && c.draft.time === '10:00' ? '10:00' : 'time'}`,
     c.slotBeforeEdit !== null,
-    value === 'confirmQuit' ? resumesAt(s) : null,
+    value === 'confirmQuit' || value === 'resumeOffer' ? resumesAt(s) : null,
     value === 'terms' ? c.termsVersion : null,
     value === 'date' ? [c.datePage, c.offeredDates.length, c.hasMoreDates] : null,
     value === 'time' ? c.offeredTimes.length : null,
@@ -578,7 +593,7 @@ describe('the booking machine as a model', () => {
       if (edge.to.machine.matches('creating') || edge.to.machine.matches('cancellingBooking')) continue;
       // TIMEOUT never stands alone (the runner applies the user's input right after it); at the
       // terms question, where nothing was entered, it rightly says nothing.
-      if (edge.event.type === 'TIMEOUT' && edge.to.machine.matches('terms') && edge.to.says.length === 0) continue;
+      if ((edge.event.type === 'TIMEOUT' || edge.event.type === 'RETURNED') && edge.to.machine.matches('terms') && edge.to.says.length === 0) continue;
       const problem = problemsWithReply(edge.to.says, edge.to.machine.context.q);
       if (problem) failures.push(`${describeEdge(edge)}: ${problem}`);
     }
@@ -590,7 +605,7 @@ describe('the booking machine as a model', () => {
     const failures: string[] = [];
     let checked = 0;
     for (const edge of edges) {
-      const notice = edge.from.says.find((say) => say.key === 'expired' || say.key === 'restarted');
+      const notice = edge.from.says.find((say) => say.key === 'expired' || say.key === 'draftExpired' || say.key === 'restarted');
       if (!notice || !edge.from.machine.matches('idle') || edge.event.type === 'POSTBACK' || edge.to.machine.matches('creating')) continue;
       checked += 1;
       const says = [notice, ...edge.to.says];

@@ -150,7 +150,10 @@ export const textEvent = (text: string, facts: Facts = moments.ordinary): Dialog
 /** A tap on a current button. */
 export const postbackEvent = (action: string, value?: string, facts: Facts = moments.ordinary): DialogueEvent => ({ type: 'POSTBACK', action, value, facts });
 
-export const plainEvent = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RESTARTED', facts: Facts = moments.ordinary): DialogueEvent => ({ type, facts });
+export const plainEvent = (type: 'FOLLOW' | 'STALE' | 'MEDIA' | 'TIMEOUT' | 'RETURNED' | 'RESTARTED', facts: Facts = moments.ordinary): DialogueEvent => ({
+  type,
+  facts,
+});
 
 /** Postback data as the runner reads it: undecodable or from another question is STALE. */
 export function eventFromPostbackData(data: string, snapshot: Snapshot, facts: Facts = moments.ordinary): DialogueEvent {
