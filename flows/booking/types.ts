@@ -113,6 +113,7 @@ export type Say =
         | 'help'
         | 'staleButton'
         | 'needTextOrButton'
+        | 'mediaIdle'
         | 'restarted'
         | 'expired'
         | 'notRegistered'
