@@ -364,13 +364,23 @@ function termsLink(ctx: PresentContext, version: string, url: string): Message {
 
 /**
  * Notices that open the question asked after them in the same turn, in the question's message:
- * the consent line and the start of the booking before the first question, a note that a button
- * is out of date or that a sticker is no answer, a date or time not understood. And the link to the full terms, followed by the
- * terms question again, becomes one card. One message per question (issue #11).
+ * the welcome before the terms, the consent line and the start of the booking before the first
+ * question, a note that a button is out of date or that a sticker is no answer, a date or time not
+ * understood. And the link to the full terms, followed by the terms question again, becomes one
+ * card. One message per question (issue #11).
  */
-const leads = new Set<Say['key']>(['consentRecorded', 'startBooking', 'staleButton', 'needTextOrButton', 'dateFormatHelp', 'timeFormatHelp', 'termsFull']);
+const leads = new Set<Say['key']>([
+  'welcome',
+  'consentRecorded',
+  'startBooking',
+  'staleButton',
+  'needTextOrButton',
+  'dateFormatHelp',
+  'timeFormatHelp',
+  'termsFull',
+]);
 
-/** Every action a message shows (Flex buttons and quick replies). */
+/** The labels of a message's Flex buttons. */
 function labelsIn(message: Message): Set<string> {
   const found = new Set<string>();
   const walk = (node: unknown) => {
@@ -394,16 +404,23 @@ function joined(first: Message, second: Message): Message | null {
   const lines = (m: Message): string | null => (m.type === 'text' ? m.text : null);
   let merged: Message;
   if (first.type === 'text' && second.type === 'text') {
+    if (first.text.length + 1 + second.text.length > limits.textLength) return null;
     merged = text(`${first.text}\n${second.text}`);
   } else {
     const card = first.type === 'flex' ? first : second.type === 'flex' ? second : null;
     const words = lines(first.type === 'flex' ? second : first);
     if (!card || words === null || card.contents.type !== 'bubble' || !card.contents.body) return null;
     const line: messagingApi.FlexText = { type: 'text', text: words, wrap: true, size: 'sm' };
-    const body = card.contents.body;
-    const contents = card === first ? [...body.contents, line] : [line, ...body.contents];
+    const { body, header } = card.contents;
     const altText = truncate(card === first ? `${card.altText}\n${words}` : `${words}\n${card.altText}`, limits.flexAltText);
-    merged = { type: 'flex', altText, contents: { ...card.contents, body: { ...body, contents } } };
+    // Words before a card open it: above its title when it has one.
+    const bubble: messagingApi.FlexBubble =
+      card === first
+        ? { ...card.contents, body: { ...body, contents: [...body.contents, line] } }
+        : header
+          ? { ...card.contents, header: { ...header, contents: [line, ...header.contents] } }
+          : { ...card.contents, body: { ...body, contents: [line, ...body.contents] } };
+    merged = { type: 'flex', altText, contents: bubble };
   }
   if (!quick) return merged;
   const shown = labelsIn(merged);
