@@ -58,7 +58,8 @@ export const bookingMachine = machineSetup.createMachine({
     // A button of an earlier question (STALE), or one the current question does not show.
     STALE: { actions: [say({ key: 'staleButton' }), askAgain] },
     POSTBACK: { actions: [say({ key: 'staleButton' }), askAgain] },
-    MEDIA: { actions: [say({ key: 'needTextOrButton' }), askAgain] },
+    // A sticker, image… : the current question again, briefly (one message); nothing asked: the menu's buttons.
+    MEDIA: [{ guard: ({ context }) => context.asking === null, actions: say({ key: 'mediaIdle' }) }, { actions: [say({ key: 'needTextOrButton' }), askAgain] }],
     // A half-finished booking is discarded after CONVERSATION_RESUME_HOURS; anything else after
     // CONVERSATION_IDLE_MINUTES. Within the resume window the runner sends RETURNED instead.
     TIMEOUT: [

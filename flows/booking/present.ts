@@ -166,7 +166,10 @@ function attendantText(view: AskView): string {
   return copy.summaryLabels.attendantNone;
 }
 
-/** The booking summary: a Flex bubble with the fields (phone and number masked). */
+/**
+ * The booking summary: a Flex bubble with the fields (phone and number masked), in one message:
+ * この内容で予約する in the card, 修正する / やめる / 戻る as its quick replies (each button once).
+ */
 function summary(view: AskView): Message[] {
   const d = view.draft;
   const L = copy.summaryLabels;
@@ -178,11 +181,8 @@ function summary(view: AskView): Message[] {
     [L.topic, truncate(d.topic ?? '', 300)],
     [L.attendant, attendantText(view)],
   ];
-  const actions = [
-    pb(copy.buttons.confirm, 'summary.confirm', view.q),
-    pb(copy.buttons.edit, 'summary.edit', view.q),
-    pb(copy.buttons.quit, 'nav.quit', view.q),
-  ];
+  const confirm = pb(copy.buttons.confirm, 'summary.confirm', view.q);
+  const others = [pb(copy.buttons.edit, 'summary.edit', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)];
   const bubble: messagingApi.FlexBubble = {
     type: 'bubble',
     header: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: L.title, weight: 'bold' }] },
@@ -199,16 +199,20 @@ function summary(view: AskView): Message[] {
         ],
       })),
     },
-    footer: { type: 'box', layout: 'vertical', spacing: 'sm', contents: actions.map((a, i) => flexButton(a, i === 0 ? 'primary' : 'secondary')) },
+    footer: { type: 'box', layout: 'vertical', contents: [flexButton(confirm, 'primary')] },
   };
   const altText = truncate(`${L.title}\n${rows.map(([l, v]) => `${l}：${v}`).join('\n')}`, limits.flexAltText);
-  return [{ type: 'flex', altText, contents: bubble }, text(copy.briefQuestions.summary, [...actions, pb(copy.buttons.back, 'nav.back', view.q)])];
+  return [withQuickReplies({ type: 'flex', altText, contents: bubble }, [...others, pb(copy.buttons.back, 'nav.back', view.q)])];
 }
 
-/** The free times of one date as a Flex bubble of buttons, four to a row. */
-function timeQuestion(view: AskView, ctx: OfficeFacts): Message[] {
+/**
+ * The free times of one date as a Flex bubble of buttons, four to a row, in one message: 別の日にする
+ * and やめる are its quick replies (a day has more free times than LINE's 13 quick replies). Asked
+ * again (brief), the bubble keeps the buttons under a one-line prompt.
+ */
+function timeQuestion(view: AskView, ctx: OfficeFacts, brief: boolean): Message[] {
   if (view.offeredTimes.length === 0 || !view.draft.date) return [];
-  const heading = fill(copy.questions.time, ctx, { date: formatDate(view.draft.date) });
+  const heading = brief ? copy.briefQuestions.time : fill(copy.questions.time, ctx, { date: formatDate(view.draft.date) });
   const rows: messagingApi.FlexComponent[] = [];
   for (let i = 0; i < view.offeredTimes.length; i += 4) {
     rows.push({
@@ -227,8 +231,7 @@ function timeQuestion(view: AskView, ctx: OfficeFacts): Message[] {
   };
   const altText = truncate(`${heading}\n${view.offeredTimes.join(' / ')}`, limits.flexAltText);
   return [
-    { type: 'flex', altText, contents: bubble },
-    text(copy.briefQuestions.time, [pb(copy.buttons.otherDate, 'nav.back', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)]),
+    withQuickReplies({ type: 'flex', altText, contents: bubble }, [pb(copy.buttons.otherDate, 'nav.back', view.q), pb(copy.buttons.quit, 'nav.quit', view.q)]),
   ];
 }
 
@@ -297,7 +300,7 @@ function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Messa
     case 'date':
       return dateQuestion(view, brief);
     case 'time':
-      return timeQuestion(view, ctx);
+      return timeQuestion(view, ctx, brief);
     case 'summary':
       return brief
         ? [text(prompt(id), [pb(copy.buttons.confirm, 'summary.confirm', view.q), pb(copy.buttons.edit, 'summary.edit', view.q), ...nav(view.q)])]
@@ -466,6 +469,8 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
     case 'ask':
       return question(say, ctx);
     case 'termsFull': {
+      const url = ctx.termsCard(say.version)?.fullTextUrl;
+      if (url) return [termsLink(ctx, say.version, url)];
       const chunks = splitText(ctx.termsText(say.version) ?? '', 2500);
       return [text(fill(copy.termsFullIntro, ctx, { version: termsLabel(ctx, say.version) })), ...chunks.map((chunk) => text(chunk))];
     }
@@ -504,6 +509,8 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
       return [text(fill(copy.bookingCancelled, ctx, { when: formatWhen(say.booking) }), menuQuickReplies(q, ctx))];
     case 'help':
       return [text(fill(copy.help, ctx), menuQuickReplies(q, ctx))];
+    case 'mediaIdle':
+      return [text(fill(copy.mediaIdle, ctx), menuQuickReplies(q, ctx))];
     case 'declined':
     case 'quitDone':
     case 'notRegistered':
@@ -521,9 +528,106 @@ function render(say: Say, ctx: PresentContext, q: number): Message[] {
   }
 }
 
+/** The full terms as a link to their public page (`<PUBLIC_BASE_URL>/terms/<version>`): one short card. */
+function termsLink(ctx: PresentContext, version: string, url: string): Message {
+  const line = fill(copy.termsLink, ctx, { version: termsLabel(ctx, version) });
+  const bubble: messagingApi.FlexBubble = {
+    type: 'bubble',
+    body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: line, wrap: true, size: 'sm' }] },
+    footer: { type: 'box', layout: 'vertical', contents: [flexButton({ type: 'uri', label: copy.buttons.readFull, uri: url }, 'primary')] },
+  };
+  return { type: 'flex', altText: truncate(line, limits.flexAltText), contents: bubble };
+}
+
+/**
+ * Notices that open the question asked after them in the same turn, in the question's message:
+ * the welcome before the terms, the consent line and the start of the booking before the first
+ * question, a note that a button is out of date or that a sticker is no answer, a date or time not
+ * understood. And the link to the full terms, followed by the terms question again, becomes one
+ * card. One message per question (issue #11).
+ */
+const leads = new Set<Say['key']>([
+  'welcome',
+  'consentRecorded',
+  'startBooking',
+  'staleButton',
+  'needTextOrButton',
+  'dateFormatHelp',
+  'timeFormatHelp',
+  'termsFull',
+]);
+
+/** The labels of a message's Flex buttons. */
+function labelsIn(message: Message): Set<string> {
+  const found = new Set<string>();
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.type === 'button' && o.action && typeof (o.action as { label?: unknown }).label === 'string') found.add((o.action as { label: string }).label);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(message);
+  return found;
+}
+
+/**
+ * One message from two: `first`'s words before `second`'s, `second`'s quick replies (less any button
+ * already in the card). Null when they cannot be joined (two cards, or a card without a body).
+ */
+function joined(first: Message, second: Message): Message | null {
+  const quick = second.quickReply ?? first.quickReply;
+  const lines = (m: Message): string | null => (m.type === 'text' ? m.text : null);
+  let merged: Message;
+  if (first.type === 'text' && second.type === 'text') {
+    if (first.text.length + 1 + second.text.length > limits.textLength) return null;
+    merged = text(`${first.text}\n${second.text}`);
+  } else {
+    const card = first.type === 'flex' ? first : second.type === 'flex' ? second : null;
+    const words = lines(first.type === 'flex' ? second : first);
+    if (!card || words === null || card.contents.type !== 'bubble' || !card.contents.body) return null;
+    const line: messagingApi.FlexText = { type: 'text', text: words, wrap: true, size: 'sm' };
+    const { body, header } = card.contents;
+    const altText = truncate(card === first ? `${card.altText}\n${words}` : `${words}\n${card.altText}`, limits.flexAltText);
+    // Words before a card open it: above its title when it has one.
+    const bubble: messagingApi.FlexBubble =
+      card === first
+        ? { ...card.contents, body: { ...body, contents: [...body.contents, line] } }
+        : header
+          ? { ...card.contents, header: { ...header, contents: [line, ...header.contents] } }
+          : { ...card.contents, body: { ...body, contents: [line, ...body.contents] } };
+    merged = { type: 'flex', altText, contents: bubble };
+  }
+  if (!quick) return merged;
+  const shown = labelsIn(merged);
+  const items = (quick.items ?? []).filter((item) => !(item.action && 'label' in item.action && item.action.label && shown.has(item.action.label)));
+  return items.length ? { ...merged, quickReply: { items } } : merged;
+}
+
 /** Renders all intents of one turn into at most 5 LINE messages. */
 export function present(says: Say[], ctx: PresentContext, q: number): Message[] {
-  return fitToOneCall(says.flatMap((say) => render(say, ctx, q)));
+  const messages: Message[] = [];
+  let opening: Message | null = null;
+  for (const [i, say] of says.entries()) {
+    const rendered = render(say, ctx, q);
+    const nextIsQuestion = says.slice(i + 1).find((s) => !leads.has(s.key))?.key === 'ask';
+    if (leads.has(say.key) && rendered.length === 1 && nextIsQuestion) {
+      const [lead] = rendered as [Message];
+      opening = opening ? (joined(opening, lead) ?? (messages.push(opening), lead)) : lead;
+      continue;
+    }
+    if (opening) {
+      const [first, ...rest] = rendered;
+      const together = first ? joined(opening, first) : null;
+      messages.push(...(together ? [together, ...rest] : [opening, ...rendered]));
+      opening = null;
+    } else {
+      messages.push(...rendered);
+    }
+  }
+  if (opening) messages.push(opening);
+  return fitToOneCall(messages);
 }
 
 export const systemErrorText = (office: OfficeFacts): string => fill(copy.systemError, office);

@@ -120,6 +120,7 @@ export type Say =
         | 'help'
         | 'staleButton'
         | 'needTextOrButton'
+        | 'mediaIdle'
         | 'restarted'
         | 'expired'
         | 'notRegistered'

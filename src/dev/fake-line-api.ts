@@ -177,6 +177,11 @@ export type FakeLineApi = {
   messagesTo(userId: string): messagingApi.Message[];
   /** The `text` of the text messages in `messagesTo(userId)`. */
   textsTo(userId: string): string[];
+  /**
+   * Every message in `messagesTo(userId)` as a person reads it: a text message's text; a Flex
+   * message's altText, then its texts and button labels (a link's address after its label).
+   */
+  readableTo(userId: string): string[];
   /** A fresh reply token for a webhook event from `userId`; its replies count as messages to that user. */
   issueReplyToken(userId?: string): string;
   /** Declares that `replyToken` (e.g. from a hand-written webhook event) belongs to `userId`. */
@@ -652,6 +657,9 @@ export async function startFakeLineApi(options: FakeLineApiOptions): Promise<Fak
     textsTo(userId) {
       return fake.messagesTo(userId).flatMap((message) => ((message.type === 'text' || message.type === 'textV2') && 'text' in message ? [message.text] : []));
     },
+    readableTo(userId) {
+      return fake.messagesTo(userId).map(readable);
+    },
     issueReplyToken(userId) {
       const token = randomBytes(16).toString('hex');
       knownReplyTokens.add(token);
@@ -713,4 +721,21 @@ export async function startFakeLineApi(options: FakeLineApiOptions): Promise<Fak
     },
   };
   return fake;
+}
+
+/** A message as a person reads it (see `readableTo`). */
+function readable(message: messagingApi.Message): string {
+  if ((message.type === 'text' || message.type === 'textV2') && 'text' in message) return message.text;
+  const lines: string[] = 'altText' in message && typeof message.altText === 'string' ? [message.altText] : [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.type === 'text' && typeof o.text === 'string') lines.push(o.text);
+      if (typeof o.label === 'string') lines.push(typeof o.uri === 'string' ? `${o.label} ${o.uri}` : o.label);
+      for (const [key, value] of Object.entries(o)) if (key !== 'altText') visit(value);
+    }
+  };
+  visit('contents' in message ? message.contents : message);
+  return lines.join('\n');
 }

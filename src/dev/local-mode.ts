@@ -100,6 +100,10 @@ export async function startLocalMode(config: Config, overrides: { logger?: Logge
     adminOneTimePassword,
     listening(baseUrl) {
       emulator.setBaseUrl(baseUrl);
+      // The terms' full-text page (全文を読む) is served here too; the emulator opens links in this
+      // browser, so unless PUBLIC_BASE_URL says otherwise the links point at this address (http on
+      // loopback: PUBLIC_BASE_URL itself must be https, for LINE).
+      localConfig.PUBLIC_BASE_URL ??= baseUrl;
       return banner(baseUrl, clock, adminOneTimePassword, localConfig.DEFAULT_MEETING_URL === LOCAL_MEETING_URL);
     },
     async close() {

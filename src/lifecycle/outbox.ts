@@ -31,7 +31,8 @@ import type { Messenger } from '../line/messenger.ts';
 import { startLimiter } from '../line/request-rate.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { cancelledText, lifecycleCopy, noShowText, reminderText } from '../wording/pushes.ts';
+import { cancelledText, lifecycleCopy, noShowText } from '../wording/pushes.ts';
+import { reminderCard } from './reminder-card.ts';
 import type { ConsultationSlot, OfficeContact } from '../wording/pushes.ts';
 import { pushKinds, sealedPushKinds } from './reminders.ts';
 import type { StateSealer } from '../dialogue/conversation-store.ts';
@@ -697,7 +698,7 @@ function decide(row: ClaimedPush, current: AttemptState, deps: SchedulerDeps): D
     const meetingUrl = booking.meetingUrl ?? config.DEFAULT_MEETING_URL;
     if (!meetingUrl) return { action: 'hold', reason: pushErrors.meetingUrlMissing };
     const chatCancellationCutoffHours = config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : undefined;
-    return { action: 'send', messages: [text(reminderText({ slot, meetingUrl, office, chatCancellationCutoffHours, lineNotice: current.lineNoticeWording }))] };
+    return { action: 'send', messages: [reminderCard({ slot, meetingUrl, office, chatCancellationCutoffHours, lineNotice: current.lineNoticeWording })] };
   }
   if (row.kind === pushKinds.cancelled) {
     const byOffice = typeof row.data === 'object' && row.data !== null && !Array.isArray(row.data) && row.data.byOffice === true;

@@ -15,10 +15,12 @@ export const copy = {
   termsQuestion: '予約のお申込みには、利用規約（{version}）への同意が必要です。同意いただけますか？',
   termsChangedQuestion: '利用規約が改定されました（{version}）。予約を続けるには、改定後の利用規約への同意が必要です。同意いただけますか？',
   termsFullIntro: '利用規約の全文です（{version}）。',
+  // With PUBLIC_BASE_URL the full text is a web page, opened by the 全文を読む button under this line.
+  termsLink: '利用規約（{version}）の全文は、下の「全文を読む」からお読みいただけます。',
   termsPleaseChoose: '利用規約に同意いただける場合は「同意する」、同意されない場合は「同意しない」を押してください。全文は「全文を読む」で表示します。',
-  consentRecorded: '利用規約への同意を記録しました（{version}）。ありがとうございます。',
-  startBooking:
-    'それでは予約のお手続きを始めます。ご利用の条件を確認したあと、お名前などを順にお伺いし、最後に日時を選んでいただきます。\n途中で「戻る」でひとつ前に、「やめる」で中止できます。',
+  // These two open the first question's message (one message after 同意する or 「予約」).
+  consentRecorded: '利用規約への同意を記録しました（{version}）。',
+  startBooking: '予約のお手続きを始めます。',
   declined:
     '承知しました。オンライン職業相談のご予約には利用規約への同意が必要なため、今回はお申込みできません。\n気が変わったときは「予約」と送っていただければ、もう一度ご案内します。窓口やお電話（{phone}）でのご相談もできます。',
   /**
@@ -37,7 +39,10 @@ export const copy = {
   privacyLink: '\n詳しくは：{url}',
   help: 'ご用件をお選びください。\n・「予約」… オンライン職業相談を予約する\n・「予約確認」… 予約の内容を見る\n・「キャンセル」… キャンセルの方法\n・「利用規約」… 規約を読む\n料金・TeleOffice・必要な機器・相談時間・締切・通訳などのご質問にもお答えします。\nお電話でのお問い合わせ：{phone}（{hours}）',
   staleButton: 'そのボタンは、前のご案内のもので現在は使えません。',
-  needTextOrButton: 'スタンプ・画像・位置情報・音声などにはお答えできません。文字またはボタンでお答えください。',
+  // Opens the current question again, asked briefly with its buttons (one message).
+  needTextOrButton: 'スタンプや画像などにはお答えできません。文字かボタンでお答えください。',
+  /** A sticker, image… when nothing is being asked: the menu's buttons come with it. */
+  mediaIdle: 'スタンプや画像などにはお答えできませんが、ご用件は下のボタンから選べます。',
   restarted: '申し訳ありません。システムの更新のため、お手続きを最初からやり直させてください（入力内容は保存していません）。「予約」と送ると始められます。',
   expired: '前回のお手続きは、{minutes}分間操作がなかったため終了しました（入力内容は保存していません）。「予約」と送ると、最初からやり直せます。',
   systemError: '申し訳ありません。ただいま処理できませんでした。しばらくしてからもう一度お試しいただくか、お電話（{phone}）でお問い合わせください。',
@@ -136,8 +141,9 @@ export const copy = {
   noDevice:
     'オンライン職業相談には、カメラ付きのスマートフォンやパソコンと、ビデオ通話アプリ「TeleOffice」が必要です。アプリストアで「TeleOffice」を検索して入れてください。\n準備ができたら「予約」と送ってください。窓口やお電話（{phone}）でのご相談もできます。',
   phoneChangeNoted: '承知しました。登録されている電話番号が変わった旨を記録し、職員が登録内容を更新します。',
-  dateFormatHelp: '日付がわかりませんでした。ボタンで選ぶか、「12/3」や「12月3日」のように入力してください。',
-  timeFormatHelp: '時刻がわかりませんでした。ボタンで選ぶか、「10:00」や「10時半」のように入力してください。',
+  // These open the date or time question again, asked briefly with its buttons (one message).
+  dateFormatHelp: '日付がわかりませんでした。',
+  timeFormatHelp: '時刻がわかりませんでした。',
   dateRefused: {
     closed: '{date} は閉庁日のため、オンライン相談をお受けしていません。',
     deadline: '{date} は予約の締切（相談日の2開庁日前まで）を過ぎています。',

@@ -3,10 +3,11 @@
  * what it says to a user whose bookings are refused, in one place, so the office can review and
  * change the wording without reading any logic. `{office}`, `{phone}`, `{hours}` come from the
  * configuration (OFFICE_NAME, OFFICE_PHONE, OFFICE_PHONE_HOURS); `{when}` is the consultation's
- * date and time, `{url}` its meeting URL.
+ * date and time.
  *
  * No personal data beyond the date and time goes into these messages: a push can be read on a
- * lock screen. Limit to keep in mind when editing: one text message at most 5000 characters.
+ * lock screen. Limits to keep in mind when editing: one text message at most 5000 characters;
+ * the reminder's button label at most 20, its altText at most 1500.
  */
 import type { JpDate, TimeOfDay } from '../rules/index.ts';
 import { fillTemplate, formatConsultationTime } from '../text/japanese.ts';
@@ -17,35 +18,39 @@ export const lifecycleCopy = {
   /** The title the terms promise (Art. 6(3)): the reminder is 「オンライン職業相談」. */
   title: '【オンライン職業相談】',
 
-  reminder: [
-    '【オンライン職業相談】',
-    'ご予約いただいたオンライン職業相談のご案内です。',
-    '日時と参加用URLは、利用規約 第6条(3)のとおり、求職者マイページに登録されているメールアドレスへお送りしています。{lineNotice}',
-    '',
-    '■日時',
-    '{when}',
-    '',
-    '■参加用URL（TeleOffice）',
-    '{url}',
-    '開始時刻になりましたら、上のURLからTeleOfficeでご参加ください。',
-    '',
-    '■事前にご確認ください',
-    '・個室など、周りに人がいない場所からご参加ください。',
-    '・通訳の方や介助の方が同席する場合は、事前にお電話でお知らせください。',
-    '・TeleOfficeを使える状態にして、通信環境に問題がないか確かめておいてください。',
-    '・OS・ブラウザ・アプリは最新の状態にしてください（サポートが終了したOSの端末は使えません）。',
-    '・ファイアウォールを有効にし、ウイルス対策ソフト（有償版相当）を最新の状態にしてください。',
-    '・ファイル共有ソフトは入れないでください。相談中は不要なアプリを閉じてください。',
-    '・安全かどうか分からない無料Wi-Fiは使わないでください。',
-    '・相談の録画・録音や、SNSなどへの配信・公開はできません。',
-    '',
-    '■キャンセル・遅れる場合',
-    '必ずお電話でご連絡ください。',
-    '{office}',
-    '電話 {phone}',
-    '受付 {hours}',
-    '{chatCancellation}ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
-  ].join('\n'),
+  /**
+   * The day-before reminder, a card (src/lifecycle/reminder-card.ts): the 参加する button opening
+   * the meeting URL first, then the date and time, the points to check and how to cancel. The
+   * altText is what the notification and the chat list show: the title the terms promise
+   * (「オンライン職業相談」) and the date and time.
+   */
+  reminder: {
+    altText: '【オンライン職業相談】{when} のご案内です。',
+    join: '参加する',
+    joinHint: '開始時刻になりましたら「参加する」からTeleOfficeでご参加ください。',
+    whenHeading: '■日時',
+    // Art. 6(3): the terms send the date and URL by e-mail; {lineNotice} is the terms version's
+    // sentence that LINE repeats it (lifecycleCopy.lineNotice when the version has none).
+    notice: '日時と参加用URLは、利用規約 第6条(3)のとおり、求職者マイページに登録されているメールアドレスへお送りしています。{lineNotice}',
+    checksHeading: '■事前にご確認ください',
+    checks: [
+      '・個室など、周りに人がいない場所からご参加ください。',
+      '・TeleOfficeを使える状態にして、通信環境に問題がないか確かめておいてください。',
+      '・OS・ブラウザ・アプリは最新の状態にしてください（サポートが終了したOSの端末は使えません）。',
+      '・ファイアウォールを有効にし、ウイルス対策ソフト（有償版相当）を最新の状態にしてください。',
+      '・ファイル共有ソフトは入れないでください。相談中は不要なアプリを閉じてください。',
+      '・安全かどうか分からない無料Wi-Fiは使わないでください。',
+      '・相談の録画・録音や、SNSなどへの配信・公開はできません。',
+    ].join('\n'),
+    cancelHeading: '■キャンセル・遅れる場合',
+    cancel: [
+      '必ずお電話でご連絡ください。',
+      '{office}',
+      '電話 {phone}',
+      '受付 {hours}',
+      '{chatCancellation}ご連絡がないまま開始時刻を10分過ぎると、キャンセル扱いになります。ご連絡のないキャンセルが続くと、今後のご利用をお断りする場合があります。',
+    ].join('\n'),
+  },
 
   /**
    * What a terms version without its own lineNoticeWording says after the Art. 6(3) e-mail
@@ -174,10 +179,12 @@ export type ConsultationSlot = {
   slotMinutes: number;
 };
 
-/** The day-before reminder (Art. 6(3)): title, date and time, meeting URL, device and room points, how to cancel. */
-export function reminderText(args: {
+/** The day-before reminder's words (Art. 6(3)), filled in; src/lifecycle/reminder-card.ts lays them out. */
+export type ReminderWords = { [K in keyof typeof lifecycleCopy.reminder]: string } & { when: string };
+
+/** The day-before reminder (Art. 6(3)): title, date and time, the points to check, how to cancel (the meeting URL is the card's button). */
+export function reminderWords(args: {
   slot: ConsultationSlot;
-  meetingUrl: string;
   office: OfficeContact;
   /** Hours before the start until which the chat cancels; undefined when chat cancellation is off. */
   chatCancellationCutoffHours?: number | undefined;
@@ -186,18 +193,19 @@ export function reminderText(args: {
    * (its lineNoticeWording); empty or absent: lifecycleCopy.lineNotice.
    */
   lineNotice?: string | null | undefined;
-}): string {
+}): ReminderWords {
   const chatCancellation =
     args.chatCancellationCutoffHours === undefined
       ? ''
       : fillTemplate(lifecycleCopy.reminderChatCancellation, { cutoff: String(args.chatCancellationCutoffHours) });
-  return fillTemplate(lifecycleCopy.reminder, {
+  const values = {
     ...officeVars(args.office),
     when: formatConsultationTime(args.slot),
-    url: args.meetingUrl,
     chatCancellation,
     lineNotice: args.lineNotice || lifecycleCopy.lineNotice,
-  });
+  };
+  const words = Object.entries(lifecycleCopy.reminder).map(([key, template]) => [key, fillTemplate(template, values)]);
+  return { ...(Object.fromEntries(words) as Omit<ReminderWords, 'when'>), when: values.when };
 }
 
 /**

@@ -122,7 +122,8 @@ describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
     expect(dateLabel).toBe('12月3日(木)');
     await andWaitForReply(() => firstDate.click());
     await tap('10:00');
-    expect(await botEntries().nth(-2).textContent()).toContain('ご予約内容の確認');
+    // One message: the summary card, its other buttons as quick replies.
+    expect(await botEntries().last().textContent()).toContain('ご予約内容の確認');
     await tap('この内容で予約する');
     expect(await botEntries().last().textContent()).toContain('ご予約が確定しました');
     expect(await botEntries().last().textContent()).toContain('12月3日(木)');
@@ -134,8 +135,10 @@ describe('a job seeker in the chat emulator', { timeout: 180_000 }, () => {
     await andWaitForReply(() => page.getByRole('button', { name: '進める', exact: true }).click());
     await expect.poll(() => page.locator('#clock-now').textContent()).toContain('2026年12月2日(水) 10:0');
     const reminder = botEntries().last();
-    expect(await reminder.textContent()).toContain('【オンライン職業相談】');
-    expect(await reminder.textContent()).toContain(LOCAL_MEETING_URL);
+    // A card: 参加する opens the meeting URL, then the date and time.
+    const join = reminder.getByRole('button', { name: '参加する', exact: true });
+    expect(await join.getAttribute('title')).toBe(LOCAL_MEETING_URL);
+    expect(await reminder.textContent()).toContain('12月3日(木) 10:00');
     expect(await reminder.getAttribute('title')).toBe('プッシュメッセージ');
     // A tall window, so that the whole reminder shows in the screenshot.
     await page.setViewportSize({ width: 1280, height: 1900 });

@@ -105,6 +105,19 @@ describe('local mode', () => {
     expect(after.rejected).toBe(0);
   });
 
+  it('links 全文を読む to the terms page this process serves, so the emulator opens it', async () => {
+    const user = (await state()).users[2]!;
+    await request(local.app).post('/dev/api/events').send({ type: 'text', userId: user.id, text: '利用規約' }).expect(200);
+    const link = await until(async () => {
+      const s = await state();
+      const card = s.chat.find((e) => e.userId === user.id && e.from === 'bot' && e.message.type === 'flex');
+      return card ? (JSON.stringify(card.message).match(/"uri":"([^"]+)"/)?.[1] ?? '') : undefined;
+    }, 'the link to the full terms');
+    expect(link).toBe(`${base}/terms/2023-11-01`);
+    const page = await request(local.app).get(new URL(link).pathname).expect(200);
+    expect(page.text).toContain('第15条');
+  });
+
   it("shows a message the fake refused with LINE's error text in the developer panel", async () => {
     const user = (await state()).users[1]!;
     await expect(local.service.deps.messenger.push(user.id, [{ type: 'text', text: '' }], randomUUID())).rejects.toThrow();

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsFor, useHarness } from '../support/harness.ts';
-import { chatUser, shown } from '../support/chat.ts';
+import { actionsIn, chatUser, shown } from '../support/chat.ts';
 import { copy } from '../../src/wording/chat.ts';
 import { answerEligibility, answerFields, answers, book, confirmedBookings, storedState, toDateQuestion, toNameQuestion, toSummary } from './booking-steps.ts';
 import type { Chat } from './booking-steps.ts';
@@ -146,18 +146,25 @@ describe('stickers, images, location and audio', () => {
     return h.line.messagesTo(u.userId).slice(before).map(shown);
   }
 
-  it('get a polite note that text or buttons are needed, and the question again, at every kind of question', async () => {
+  it('get one short message at every kind of question: text or buttons are needed, the question briefly, its buttons', async () => {
     const u = chatUser(h, 'media');
     await toDateQuestion(u);
     const check = async (question: keyof typeof copy.briefQuestions) => {
       const before = await storedState(h, u.userId);
-      for (const kind of ['image', 'location', 'audio'] as const) {
-        const [note, ...again] = await sendMedia(u, kind);
-        expect(note, `${kind} at ${question}`).toBe(copy.needTextOrButton);
-        expect(again.join('\n'), `${kind} at ${question}`).toContain(copy.briefQuestions[question]);
-      }
+      const asked = u.lastReply.at(-1);
+      const buttons = asked ? actionsIn(asked).map((a) => a.label) : [];
+      const answer = `${copy.needTextOrButton}\n${copy.briefQuestions[question]}`;
       await u.sticker();
-      expect(u.last).toContain(copy.needTextOrButton);
+      expect(u.lastReply).toHaveLength(1);
+      expect(u.last.startsWith(answer), u.last).toBe(true);
+      // The question's buttons come with it, and nothing else is said (not the whole question, not the menu).
+      expect(u.labels()).toEqual(expect.arrayContaining(buttons));
+      expect(u.last).not.toContain(copy.questions.time.slice(-20));
+      for (const kind of ['image', 'location', 'audio'] as const) {
+        const reply = await sendMedia(u, kind);
+        expect(reply, `${kind} at ${question}`).toHaveLength(1);
+        expect(reply[0]?.startsWith(answer), `${kind} at ${question}`).toBe(true);
+      }
       expect(await storedState(h, u.userId)).toEqual(before);
     };
     await check('date');
@@ -173,11 +180,18 @@ describe('stickers, images, location and audio', () => {
     expect(u.last).toContain('氏名：港北 三郎');
   });
 
-  it('get the note and the menu when nothing is being asked', async () => {
+  it('get a short friendly answer with the menu buttons when nothing is being asked, not the help text', async () => {
     const u = chatUser(h, 'media-idle');
     await u.follow();
     await u.tap('同意しない');
-    expect(await sendMedia(u, 'image')).toEqual([copy.needTextOrButton, expect.stringContaining('ご用件をお選びください')]);
+    await u.sticker();
+    expect(u.lastReply).toHaveLength(1);
+    expect(u.last).toBe(copy.mediaIdle);
+    expect(u.labels()).toEqual([copy.buttons.book, copy.buttons.checkBooking, copy.buttons.cancelHelp, copy.buttons.terms]);
+    expect(await sendMedia(u, 'image')).toEqual([copy.mediaIdle]);
+    // The buttons work: 予約する leads to the terms (not agreed yet).
+    await u.tap(copy.buttons.book);
+    expect(u.labels()).toContain(copy.buttons.agree);
   });
 });
 

@@ -33,7 +33,7 @@ describe('replies that cannot be lost', () => {
     expect(pushes).toHaveLength(1);
     expect(pushes[0]?.retryKey).toBe(row.replyRetryKey);
     // The same welcome and terms card a reply would have carried.
-    expect(pushes[0]?.messages.map((m) => m.type)).toEqual(['text', 'flex']);
+    expect(pushes[0]?.messages.map((m) => m.type)).toEqual(['flex']);
     const push = await h.service.db.prisma.push.findUniqueOrThrow({ where: { retryKey: row.replyRetryKey ?? '' } });
     expect(push).toMatchObject({ kind: 'reply', status: 'sent', data: null });
   });
@@ -74,7 +74,7 @@ describe('replies that cannot be lost', () => {
     await runSchedulerOnce(scheduler);
     expect(h.line.replies.filter((r) => r.replyToken === follow.replyToken)).toHaveLength(0);
     expect(h.line.pushes.filter((p) => p.to === user)).toHaveLength(1);
-    expect(h.line.messagesTo(user).map((m) => m.type)).toEqual(['text', 'flex']);
+    expect(h.line.messagesTo(user).map((m) => m.type)).toEqual(['flex']);
   });
 
   it('sends nothing to a user who blocked the account before the push went out', async () => {

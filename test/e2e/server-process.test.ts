@@ -61,7 +61,7 @@ describe('the server process', () => {
       const res = await fetch(`${base}/webhook`, signedWebhookInit(body));
       expect(res.status).toBe(200);
       for (let i = 0; i < 100 && line.messagesTo(user).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(line.messagesTo(user).map((m) => m.type)).toEqual(['text', 'flex']);
+      expect(line.messagesTo(user).map((m) => m.type)).toEqual(['flex']);
       // Logs are JSON lines and carry no message content.
       const { stdout } = proc.output();
       expect(stdout).toContain('"msg":"listening"');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startHarness, useHarness, eventsFor, lineUserId, postSigned, sign } from '../support/harness.ts';
 
+// A follow is answered with one message (the welcome opens the terms card): replies start after it.
 const texts = (messages: Array<{ type: string; text?: string; altText?: string }>) =>
   messages.map((m) => (m.type === 'text' ? m.text : m.type === 'flex' ? m.altText : m.type)).join('\n');
 
@@ -12,9 +13,11 @@ describe('a new friend and the terms', () => {
     const user = lineUserId('follow');
     const res = await h.post([eventsFor(h.line, user, h.clock).follow()]);
     expect(res.status).toBe(200);
-    const [welcome, terms] = h.line.messagesTo(user);
-    expect(welcome).toMatchObject({ type: 'text' });
+    // One message: the welcome opens the terms card.
+    const [terms, ...more] = h.line.messagesTo(user);
+    expect(more).toEqual([]);
     expect(terms).toMatchObject({ type: 'flex' });
+    expect(JSON.stringify(terms)).toContain('友だち追加ありがとうございます。');
     const summary = texts([terms as { type: string; altText: string }]);
     for (const point of ['無料', '30分', 'TeleOffice', '2開庁日前', '電話']) expect(summary).toContain(point);
     const labels = JSON.stringify(terms).match(/"label":"([^"]+)"/g);
@@ -33,7 +36,7 @@ describe('a new friend and the terms', () => {
     expect(consents).toHaveLength(1);
     expect(consents[0]?.termsVersion.version).toBe('2023-11-01');
     expect(consents[0]?.agreedAt).toEqual(h.clock.now());
-    const reply = texts(h.line.messagesTo(user).slice(2));
+    const reply = texts(h.line.messagesTo(user).slice(1));
     expect(reply).toContain('同意を記録しました');
     expect(reply).toContain('予約');
   });
@@ -52,7 +55,7 @@ describe('a new friend and the terms', () => {
     await h.post([ev.follow()]);
     await h.post([ev.postback('a=terms.decline&q=1')]);
     expect(await h.service.db.prisma.consent.count({ where: { userId: user } })).toBe(0);
-    const reply = texts(h.line.messagesTo(user).slice(2));
+    const reply = texts(h.line.messagesTo(user).slice(1));
     expect(reply).toContain('同意が必要');
     expect(reply).toContain('「予約」');
     // Coming back: 「予約」 shows the terms again.
@@ -83,7 +86,7 @@ describe('a new friend and the terms', () => {
     await h.post([ev.follow()]);
     await h.post([ev.postback('a=terms.agree&q=99')]);
     expect(await h.service.db.prisma.consent.count({ where: { userId: user } })).toBe(0);
-    const reply = texts(h.line.messagesTo(user).slice(2));
+    const reply = texts(h.line.messagesTo(user).slice(1));
     expect(reply).toContain('現在は使えません');
     await h.post([ev.postback('garbage-not-ours')]);
     expect(texts(h.line.messagesTo(user).slice(-2))).toContain('現在は使えません');
@@ -236,7 +239,7 @@ describe('restarts and flow versions', () => {
       await h.post([ev.follow()]);
       await h.service.db.prisma.conversation.update({ where: { userId: user }, data: { flowVersion: 0 } });
       await h.post([ev.text('同意します')]);
-      const reply = texts(h.line.messagesTo(user).slice(2));
+      const reply = texts(h.line.messagesTo(user).slice(1));
       expect(reply).toContain('最初からやり直させてください');
       expect(await h.service.db.prisma.consent.count({ where: { userId: user } })).toBe(0);
       h.line.assertNoRejections();
@@ -261,7 +264,7 @@ describe('restarts and flow versions', () => {
         },
       });
       await h.post([ev.text('こんにちは')]);
-      expect(texts(h.line.messagesTo(user).slice(2))).toContain('最初からやり直させてください');
+      expect(texts(h.line.messagesTo(user).slice(1))).toContain('最初からやり直させてください');
     } finally {
       await h.close();
     }

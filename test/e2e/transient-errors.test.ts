@@ -40,7 +40,7 @@ describe('an event that hits a transient database error', () => {
     await processUserEvents(user, deps);
     row = await h.service.db.prisma.webhookEvent.findUnique({ where: { id: follow.webhookEventId } });
     expect(row).toMatchObject({ status: 'done', payload: null });
-    expect(h.line.messagesTo(user).map((m) => m.type)).toEqual(['text', 'flex']);
+    expect(h.line.messagesTo(user).map((m) => m.type)).toEqual(['flex']);
   });
 
   it('is given up as failed, with an apology, after five attempts', async () => {

@@ -25,8 +25,9 @@ describe('hostile webhook input', () => {
     const b = eventsFor(h.line, other, h.clock);
     const res = await h.post([a.follow(), a.text('パスは C:\\u0000 です'), b.follow()]);
     expect(res.status).toBe(200);
-    expect(h.line.messagesTo(typed).length).toBeGreaterThanOrEqual(3);
-    expect(h.line.messagesTo(other).length).toBeGreaterThanOrEqual(2);
+    // A follow is answered with one message (the terms card), the text with at least one more.
+    expect(h.line.messagesTo(typed).length).toBeGreaterThanOrEqual(2);
+    expect(h.line.messagesTo(other).length).toBeGreaterThanOrEqual(1);
     expect(await h.service.db.prisma.webhookEvent.count({ where: { userId: { in: [typed, other] }, status: 'done' } })).toBe(3);
     // The same body again (LINE's redelivery) has no second effect and no error.
     const again = await h.post([a.follow()]);

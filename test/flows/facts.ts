@@ -258,12 +258,51 @@ export const render = (says: Say[], q: number): Message[] => present(says, offic
  * texts, and must not drop any message of a single intent while doing so.
  */
 export function droppedMessages(says: Say[], q: number): string[] {
+  // A notice may open the question's message (present.ts joins them): what counts is that every
+  // sentence and every button of each intent, rendered alone, is still in the reply.
   const reply = render(says, q);
-  const texts = reply.flatMap((m) => (m.type === 'text' ? [m.text] : []));
-  const others = new Set(reply.filter((m) => m.type !== 'text').map((m) => JSON.stringify(m)));
+  const texts = reply.flatMap(wordsIn);
+  const buttons = new Set(reply.flatMap(buttonsIn));
   return says
     .flatMap((say) => render([say], q))
-    .flatMap((m) => (m.type === 'text' ? (texts.some((t) => t.includes(m.text)) ? [] : [m.text.slice(0, 40)]) : others.has(JSON.stringify(m)) ? [] : [m.type]));
+    .flatMap((m) => [
+      ...wordsIn(m)
+        .filter((w) => !texts.some((t) => t.includes(w)))
+        .map((w) => w.slice(0, 40)),
+      ...buttonsIn(m).filter((b) => !buttons.has(b)),
+    ]);
+}
+
+/** The texts a person reads in a message (a text message's text, a Flex message's text components). */
+function wordsIn(message: Message): string[] {
+  if (message.type === 'text') return [message.text];
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'text' && typeof record.text === 'string') found.push(record.text);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(message);
+  return found;
+}
+
+/** The buttons of a message (Flex buttons and quick replies), as label and what they do. */
+function buttonsIn(message: Message): string[] {
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (typeof record.label === 'string' && typeof record.type === 'string')
+        found.push(`${record.label}:${typeof record.data === 'string' ? record.data : typeof record.uri === 'string' ? record.uri : ''}`);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(message);
+  return found;
 }
 
 /** What LINE would object to in a reply with these messages (empty when it would accept it). */

@@ -63,7 +63,7 @@ describe('cancellation by staff', () => {
     ]);
 
     await runSchedulerOnce(f.deps);
-    const texts = f.line.textsTo(user);
+    const texts = f.line.readableTo(user);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('2026年12月1日(火) 10:00〜10:30');
     expect(texts[0]).toContain('キャンセルしました');
@@ -76,7 +76,7 @@ describe('cancellation by staff', () => {
     await cancelBookingByStaff(f.db.prisma, bookingId, 'a', f.clock.now());
     expect(await cancelBookingByStaff(f.db.prisma, bookingId, 'a', f.clock.now())).toMatchObject({ changed: false });
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
   });
 
   it('refuses to cancel a booking recorded as a no-show, and an unknown booking', async () => {
@@ -134,7 +134,7 @@ describe('no-shows', () => {
     expect(await f.db.prisma.slotSeat.count({ where: { bookingId } })).toBe(1);
 
     await runSchedulerOnce(f.deps);
-    const [notice] = f.line.textsTo(user);
+    const [notice] = f.line.readableTo(user);
     expect(notice).toContain('キャンセル扱い');
     expect(notice).toContain('2026年12月1日(火) 10:00〜10:30');
     expect(notice).toContain('「予約」');
@@ -159,7 +159,7 @@ describe('no-shows', () => {
     expect(await bookingBlockFor(f.db.prisma, user, threshold)).toEqual({ reason: 'refused' });
 
     await runSchedulerOnce(f.deps);
-    const notices = f.line.textsTo(user);
+    const notices = f.line.readableTo(user);
     expect(notices).toHaveLength(2);
     expect(notices[0]).not.toContain('お受けできなく');
     expect(notices[1]).toContain('ご予約はお受けできなくなりました');
@@ -212,7 +212,7 @@ describe('attendance and "contacted us"', () => {
     expect(await recordContacted(f.db.prisma, bookingId, f.clock.now())).toMatchObject({ status: 'contacted', changed: true });
     f.clock.set('2026-11-30T10:00:00+09:00');
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
     f.clock.set('2026-12-01T10:20:00+09:00');
     await expect(recordNoShow(f.db.prisma, bookingId, f.clock.now(), f.calendar, threshold)).rejects.toMatchObject({
       name: 'BookingError',

@@ -109,7 +109,7 @@ describe('concurrent delivery', () => {
     const summary = await runSchedulerOnce({ ...f.deps, messenger: hold.messenger }, { ...defaultOutboxOptions, concurrency: limit });
     expect(hold.state.maxInFlight).toBe(limit);
     expect(summary).toMatchObject({ claimed: 24, sent: 24, skipped: 0, retry: 0, failed: 0 });
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
     expect(f.line.requests.map((request) => request.status).filter((status) => status !== 200)).toEqual([]);
     const rows = await f.db.prisma.push.findMany({ select: { status: true, attempts: true, leaseUntil: true } });
     expect(rows.every((row) => row.status === 'sent' && row.attempts === 1 && row.leaseUntil === null)).toBe(true);
@@ -150,8 +150,8 @@ describe('concurrent delivery', () => {
     f.line.delayNext(15, 20); // slow answers: the rows would overtake each other if they could
     const summary = await runSchedulerOnce(deps, { ...defaultOutboxOptions, concurrency: 5 });
     expect(summary).toMatchObject({ claimed: 10, sent: 10 });
-    expect(f.line.textsTo(user)).toEqual(['reply 1', 'reply 2', 'reply 3', 'reply 4']);
-    for (const other of others) expect(f.line.textsTo(other)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toEqual(['reply 1', 'reply 2', 'reply 3', 'reply 4']);
+    for (const other of others) expect(f.line.readableTo(other)).toHaveLength(1);
   });
 
   it('skips a row withdrawn after the claim while the rows started beside it go out', async () => {
@@ -168,7 +168,7 @@ describe('concurrent delivery', () => {
     hold.state.releaseAutomatically = true;
     hold.release();
     expect(await pass).toMatchObject({ claimed: 6, sent: 4, skipped: 2 });
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(withdrawn.includes(user) ? 0 : 1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(withdrawn.includes(user) ? 0 : 1);
     const rows = await f.db.prisma.push.findMany({ where: { status: 'withdrawn' }, select: { attempts: true } });
     expect(rows).toEqual([{ attempts: 0 }, { attempts: 0 }]);
   });
@@ -187,7 +187,7 @@ describe('concurrent delivery', () => {
     };
     const summary = await runSchedulerOnce({ ...f.deps, messenger }, { ...defaultOutboxOptions, concurrency: 3 });
     expect(summary).toMatchObject({ claimed: 8, sent: 7, retry: 1 });
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(user === broken ? 0 : 1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(user === broken ? 0 : 1);
     const row = await f.db.prisma.push.findFirstOrThrow({ where: { userId: broken } });
     expect([row.status, row.attempts, row.leaseUntil]).toEqual(['pending', 1, null]);
   });
@@ -233,7 +233,7 @@ describe('stopping during a concurrent batch', () => {
     expect(timers.requested()).toEqual([]); // a stopped scheduler sets no timer
 
     expect((await runSchedulerOnce(f.deps)).sent).toBe(7);
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
   });
 
   it('gives back at once also when a pass is stopped through its control (the worker process)', async () => {
@@ -266,7 +266,7 @@ describe('waking at the next due moment', () => {
       f.clock.advance(90_000);
       timers.fire();
       await until(() => timers.requested().length === 1, 'the second pass to end');
-      expect(f.line.textsTo(user ?? '')).toHaveLength(1);
+      expect(f.line.readableTo(user ?? '')).toHaveLength(1);
       expect(timers.requested()).toEqual([300_000]); // nothing left: the interval
     } finally {
       await scheduler.stop();
@@ -285,7 +285,7 @@ describe('waking at the next due moment', () => {
       f.clock.advance(45_000);
       timers.fire();
       await until(() => timers.requested().length === 1, 'the second pass to end');
-      for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+      for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
     } finally {
       await scheduler.stop();
     }
@@ -317,7 +317,7 @@ describe('waking at the next due moment', () => {
     const scheduler = startScheduler(deps);
     try {
       await until(() => f.line.pushes.length === 1, 'the reminder', 60);
-      expect(f.line.textsTo(user ?? '')).toHaveLength(1);
+      expect(f.line.readableTo(user ?? '')).toHaveLength(1);
     } finally {
       await scheduler.stop();
     }

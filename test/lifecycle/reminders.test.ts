@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultOutboxOptions, runSchedulerOnce, startScheduler } from '../../src/lifecycle/outbox.ts';
 import { cancelBookingByStaff, setMeetingUrl } from '../../src/lifecycle/operations.ts';
-import { reminderText } from '../../src/wording/pushes.ts';
+import { reminderCard } from '../../src/lifecycle/reminder-card.ts';
 import { scheduleReminder } from '../../src/lifecycle/reminders.ts';
 import { tokyoInstant } from '../../src/rules/index.ts';
 import { loadOfficeCalendar, setOfficeDay } from '../../src/office-days.ts';
@@ -37,7 +37,7 @@ async function runEvery4Hours(until: string): Promise<{ to: string; at: Date; te
     await runSchedulerOnce(f.deps);
     for (const push of f.line.pushes.slice(before)) {
       const message = push.messages[0];
-      seen.push({ to: push.to, at: f.clock.now(), text: message?.type === 'text' ? message.text : '' });
+      seen.push({ to: push.to, at: f.clock.now(), text: message?.type === 'flex' ? message.altText : '' });
     }
     f.clock.advance(4 * HOUR);
   }
@@ -70,29 +70,36 @@ describe('the day-before reminder', () => {
     expect(rows.map((row) => [row.status, row.attempts])).toEqual(Array(4).fill(['sent', 1]));
   }, 60_000);
 
-  it('is titled 「オンライン職業相談」 and carries the date and time, the URL, the device points and how to cancel', async () => {
+  it('is a card titled 「オンライン職業相談」 (altText: the date and time): 参加する opening the URL first, then the date and time, the points, how to cancel', async () => {
     f.clock.set('2026-11-30T09:00:00+09:00');
     const user = await f.addUser('content');
     await f.addBooking(user, '2026-12-02', '10:00');
     f.clock.set('2026-12-01T10:00:00+09:00');
     await runSchedulerOnce(f.deps);
 
-    const [message] = f.line.textsTo(user);
-    expect(message).toBe(
-      reminderText({
+    const [message] = f.line.messagesTo(user);
+    expect(message).toEqual(
+      reminderCard({
         slot: { date: '2026-12-02', startTime: '10:00', slotMinutes: 30 },
         meetingUrl: MEETING_URL,
         office: { officeName: f.config.OFFICE_NAME, officePhone: f.config.OFFICE_PHONE, officePhoneHours: f.config.OFFICE_PHONE_HOURS },
       }),
     );
-    expect(message?.split('\n')[0]).toBe('【オンライン職業相談】');
-    expect(message).toContain('2026年12月2日(水) 10:00〜10:30');
-    expect(message).toContain(MEETING_URL);
-    expect(message).toContain('045-474-1221');
-    expect(message).toContain('10分');
-    expect(message).toContain('個室');
-    expect(message).toContain('ウイルス対策ソフト');
-    expect(message).not.toContain('enc:');
+    if (message?.type !== 'flex' || message.contents.type !== 'bubble') throw new Error('expected a Flex bubble');
+    // What the notification shows: the title and the date and time, nothing personal.
+    expect(message.altText).toBe('【オンライン職業相談】2026年12月2日(水) 10:00〜10:30 のご案内です。');
+    const [first] = message.contents.body?.contents ?? [];
+    expect(first).toMatchObject({ type: 'button', action: { type: 'uri', label: '参加する', uri: MEETING_URL } });
+    const text = f.line.readableTo(user)[0] ?? '';
+    expect(text.indexOf('参加する')).toBeLessThan(text.indexOf('2026年12月2日(水) 10:00〜10:30', message.altText.length));
+    expect(text).toContain('045-474-1221');
+    expect(text).toContain('10分');
+    expect(text).toContain('個室');
+    expect(text).toContain('ウイルス対策ソフト');
+    // The attendant is declared in the booking: the reminder no longer asks for a phone call about it.
+    expect(text).not.toContain('通訳');
+    expect(text).not.toContain('enc:');
+    f.line.assertNoRejections();
   });
 
   it('uses the URL staff set on the booking rather than the default', async () => {
@@ -101,8 +108,8 @@ describe('the day-before reminder', () => {
     await f.addBooking(user, '2026-12-02', '11:00', { meetingUrl: 'https://teleoffice.example/room/special' });
     f.clock.set('2026-12-01T10:00:00+09:00');
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)[0]).toContain('https://teleoffice.example/room/special');
-    expect(f.line.textsTo(user)[0]).not.toContain(MEETING_URL);
+    expect(f.line.readableTo(user)[0]).toContain('https://teleoffice.example/room/special');
+    expect(f.line.readableTo(user)[0]).not.toContain(MEETING_URL);
   });
 
   it('follows the office calendar stored in the database (an extra closed day moves the reminder earlier)', async () => {
@@ -147,7 +154,7 @@ describe('the day-before reminder', () => {
     const row = await f.db.prisma.push.findFirstOrThrow({ where: { bookingId } });
     expect(row.dueAt.toISOString()).toBe(f.clock.now().toISOString());
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
   });
 
   it('is never sent for a booking cancelled before the reminder day', async () => {
@@ -156,7 +163,7 @@ describe('the day-before reminder', () => {
     const bookingId = await f.addBooking(user, '2026-12-01', '10:00');
     await cancelBookingByStaff(f.db.prisma, bookingId, '本人から電話', f.clock.now());
     await runEvery4Hours('2026-12-02T00:00:00+09:00');
-    const texts = f.line.textsTo(user);
+    const texts = f.line.readableTo(user);
     expect(texts).toHaveLength(1); // the cancellation confirmation only
     expect(texts[0]).toContain('キャンセルしました');
     const reminder = await f.db.prisma.push.findFirstOrThrow({ where: { bookingId, kind: 'day-before-reminder' } });
@@ -192,8 +199,8 @@ describe('the day-before reminder', () => {
     const result = await setMeetingUrl(f.db.prisma, bookingId, 'https://teleoffice.example/room/late', f.clock.now());
     expect(result).toMatchObject({ reminderReleased: true, reminderAlreadySent: false });
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)).toHaveLength(1);
-    expect(f.line.textsTo(user)[0]).toContain('https://teleoffice.example/room/late');
+    expect(f.line.readableTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)[0]).toContain('https://teleoffice.example/room/late');
     await runSchedulerOnce(f.deps);
     expect(f.line.pushes).toHaveLength(1);
   });
@@ -207,7 +214,7 @@ describe('the day-before reminder', () => {
     expect(f.line.pushes).toHaveLength(0);
     f.configure({});
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)[0]).toContain(MEETING_URL);
+    expect(f.line.readableTo(user)[0]).toContain(MEETING_URL);
   });
 
   it('is left for staff, not sent, when the session starts before anyone sets a URL', async () => {
@@ -234,7 +241,7 @@ describe('the day-before reminder', () => {
       await runSchedulerOnce(f.deps);
       f.clock.advance(5 * 60_000);
     }
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
     const attempts = f.line.requests.filter((r) => r.endpoint === 'push');
     expect(attempts.map((r) => r.status)).toEqual([500, 500, 500, 200]);
     expect(new Set(attempts.map((r) => r.headers['x-line-retry-key'])).size).toBe(1);
@@ -265,12 +272,17 @@ describe('the day-before reminder', () => {
     const bookingId = await f.addBooking(user, '2026-12-01', '10:00');
     f.line.failNext(500, 1, { afterAccepting: true });
     await runSchedulerOnce(f.deps);
-    expect(f.line.textsTo(user)).toHaveLength(1); // delivered, though LINE answered 500
+    expect(f.line.readableTo(user)).toHaveLength(1); // delivered, though LINE answered 500
     expect((await f.db.prisma.push.findFirstOrThrow({ where: { bookingId } })).status).toBe('pending');
     f.clock.advance(60_000);
     await runSchedulerOnce(f.deps);
     expect(f.line.requests.map((r) => r.status)).toEqual([500, 409]);
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    // The retry is the same request: the same retry key and the same card, rendered again from the booking.
+    const [sent, retried] = f.line.requests;
+    expect(retried?.headers['x-line-retry-key']).toBe(sent?.headers['x-line-retry-key']);
+    expect(retried?.rawBody).toBe(sent?.rawBody);
+    expect((sent?.body as { messages: { type: string }[] }).messages.map((m) => m.type)).toEqual(['flex']);
+    expect(f.line.readableTo(user)).toHaveLength(1);
     const row = await f.db.prisma.push.findFirstOrThrow({ where: { bookingId } });
     expect([row.status, row.attempts]).toEqual(['sent', 2]);
   });
@@ -313,7 +325,7 @@ describe('the day-before reminder', () => {
     f.clock.advance(60_000);
     expect(await runSchedulerOnce(f.deps, options)).toMatchObject({ sent: 1 });
     expect(f.line.requests.map((r) => r.status)).toEqual([200, 409]);
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
     expect((await f.db.prisma.push.findFirstOrThrow({ where: { bookingId } })).status).toBe('sent');
   });
 
@@ -340,7 +352,7 @@ describe('the day-before reminder', () => {
     await Promise.all([runSchedulerOnce(f.deps), runSchedulerOnce(f.deps), runSchedulerOnce(f.deps)]);
     await runSchedulerOnce(f.deps);
     expect(f.line.pushes).toHaveLength(12);
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
   });
 
   it('keeps message text and booking fields out of the log', async () => {
@@ -368,7 +380,7 @@ describe('the day-before reminder', () => {
     } finally {
       await scheduler.stop();
     }
-    expect(f.line.textsTo(user)).toHaveLength(1);
+    expect(f.line.readableTo(user)).toHaveLength(1);
     await scheduler.stop(); // stopping twice is harmless
   });
 

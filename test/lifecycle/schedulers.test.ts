@@ -61,7 +61,7 @@ describe.runIf(onPostgres)('several schedulers on one PostgreSQL database', () =
       expect(summaries.filter((s) => s.sent > 0).length).toBeGreaterThan(1); // they really shared the work
       expect(f.line.requests.map((r) => r.status).filter((s) => s !== 200)).toEqual([]); // not even a 409
       expect(f.line.pushes).toHaveLength(36);
-      for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+      for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
       expect(await f.db.prisma.push.count({ where: { status: 'sent' } })).toBe(36);
     });
   }
@@ -80,7 +80,7 @@ describe.runIf(onPostgres)('several schedulers on one PostgreSQL database', () =
     }
     expect(f.line.pushes).toHaveLength(240);
     expect(f.line.requests.map((r) => r.status).filter((s) => s !== 200)).toEqual([]); // not even a 409
-    for (const user of users) expect(f.line.textsTo(user)).toHaveLength(1);
+    for (const user of users) expect(f.line.readableTo(user)).toHaveLength(1);
     const rows = await f.db.prisma.push.findMany({ select: { status: true, attempts: true, leaseUntil: true } });
     expect(rows.filter((row) => row.status !== 'sent' || row.attempts !== 1 || row.leaseUntil !== null)).toEqual([]);
   });

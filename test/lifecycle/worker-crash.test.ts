@@ -147,8 +147,8 @@ describe('a worker killed after LINE accepted the push and before recording it',
     const pushRequests = line.requests.filter((r) => r.endpoint === 'push');
     expect(pushRequests.map((r) => r.status)).toEqual([200, 409]);
     expect(new Set(pushRequests.map((r) => r.headers['x-line-retry-key'])).size).toBe(1);
-    expect(line.textsTo(user)).toHaveLength(1);
-    expect(line.textsTo(user)[0]).toContain('https://teleoffice.example/room/crash');
+    expect(line.readableTo(user)).toHaveLength(1);
+    expect(line.readableTo(user)[0]).toContain('https://teleoffice.example/room/crash');
 
     const check = await openMigratedDatabase({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
     try {

@@ -206,7 +206,7 @@ describe('予約詳細', () => {
     expect(ok).toBe('success');
     expect((await prisma().booking.findUniqueOrThrow({ where: { id: late.id } })).status).toBe('no_show');
     await runSchedulerOnce(schedulerDepsOf(h));
-    expect(h.line.textsTo(late.userId).some((t) => t.includes('キャンセル扱い'))).toBe(true);
+    expect(h.line.readableTo(late.userId).some((t) => t.includes('キャンセル扱い'))).toBe(true);
 
     const came = await book('attended', '2026-12-01', '11:00');
     await at('2026-12-01T10:59:00+09:00');
@@ -243,8 +243,8 @@ describe('予約詳細', () => {
       ]),
     );
     await runSchedulerOnce(schedulerDepsOf(h));
-    const userText = h.line.textsTo(byUser.userId).join('\n');
-    const officeText = h.line.textsTo(byOffice.userId).join('\n');
+    const userText = h.line.readableTo(byUser.userId).join('\n');
+    const officeText = h.line.readableTo(byOffice.userId).join('\n');
     expect(userText).toContain('キャンセルしました');
     expect(userText).not.toContain('申し訳');
     expect(officeText).toContain('都合により');
@@ -284,11 +284,11 @@ describe('予約詳細', () => {
     expect(reminder?.dueAt.toISOString()).toBe(new Date('2026-12-07T10:00:00+09:00').toISOString());
     expect(await prisma().slotSeat.count({ where: { date: '2026-12-03', startTime: '10:00' } })).toBe(0);
     await runSchedulerOnce(schedulerDepsOf(h));
-    const texts = h.line.textsTo(moving.userId);
+    const texts = h.line.readableTo(moving.userId);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('2026年12月8日(火) 13:30〜14:00');
     expect(texts[0]).toContain('変更前：2026年12月3日(木) 10:00〜10:30');
-    expect(h.line.textsTo(blocker.userId)).toHaveLength(0);
+    expect(h.line.readableTo(blocker.userId)).toHaveLength(0);
     expect(await auditActions(moving.id)).toEqual(['booking.reschedule']);
     // The sealed text is gone once sent; the row still names the booking.
     const notice = await prisma().push.findFirstOrThrow({ where: { kind: 'rescheduled', userId: moving.userId } });
@@ -299,11 +299,11 @@ describe('予約詳細', () => {
     const { id, userId } = await book('move-after-reminder', '2026-12-02', '10:00', { meetingUrl: 'https://teleoffice.example/r/m' });
     await at('2026-12-01T10:00:00+09:00');
     await runSchedulerOnce(schedulerDepsOf(h));
-    expect(h.line.textsTo(userId).filter((t) => t.includes('■参加用URL'))).toHaveLength(1);
+    expect(h.line.readableTo(userId).filter((t) => t.startsWith('【オンライン職業相談】') && t.includes('参加する https://'))).toHaveLength(1);
     await flashAfter(await post(`/staff/bookings/${id}/reschedule`, { slot: '2026-12-09T10:00' }));
     h.clock.set('2026-12-08T10:00:00+09:00');
     await runSchedulerOnce(schedulerDepsOf(h));
-    const reminders = h.line.textsTo(userId).filter((t) => t.includes('■参加用URL'));
+    const reminders = h.line.readableTo(userId).filter((t) => t.startsWith('【オンライン職業相談】') && t.includes('参加する https://'));
     expect(reminders).toHaveLength(2);
     expect(reminders[1]).toContain('2026年12月9日(水) 10:00');
   });
@@ -329,7 +329,7 @@ describe('予約詳細', () => {
     expect((await flashAfter(await post(`/staff/bookings/${id}/message/preview`, { message: 'あ'.repeat(501) })))[0]).toBe('error');
     expect((await flashAfter(await post(`/staff/bookings/${id}/message`, { message: text })))[0]).toBe('success');
     await runSchedulerOnce(schedulerDepsOf(h));
-    const sent = h.line.textsTo(userId);
+    const sent = h.line.readableTo(userId);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain(text);
     expect(sent[0]).toContain('045-474-1221');

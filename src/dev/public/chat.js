@@ -85,6 +85,8 @@ function flexComponent(c) {
       node = el('button', `fx-button fx-${c.style || 'link'}`, c.action && c.action.label);
       node.type = 'button';
       if (c.color) node.style[c.style === 'link' || !c.style ? 'color' : 'backgroundColor'] = c.color;
+      // A link's address on hover (LINE shows only the label; a developer wants to see where it goes).
+      if (c.action && c.action.type === 'uri') node.title = c.action.uri;
       node.addEventListener('click', () => runAction(c.action));
       break;
     }
