@@ -104,7 +104,8 @@ describe('the terms as the chat states them', () => {
     h.clock.set('2026-12-01T10:00:00+09:00');
     await runSchedulerOnce(schedulerDepsOf(h));
     for (const u of [before, after]) {
-      const reminder = h.line.textsTo(u.userId).findLast((t) => t.startsWith('【オンライン職業相談】\nご予約いただいた'));
+      // The reminder is a card; read as a person reads it (its altText starts with the title).
+      const reminder = h.line.readableTo(u.userId).findLast((t) => t.startsWith('【オンライン職業相談】') && t.includes('参加する'));
       expect(reminder, u.userId).toContain(`求職者マイページに登録されているメールアドレスへお送りしています。${NEW_LINE_NOTICE}`);
       expect(reminder).toContain('ウイルス対策ソフト（有償版相当）');
       expect(reminder).toContain('SNSなどへの配信・公開はできません');
