@@ -241,9 +241,9 @@ function dateQuestion(view: AskView, brief: boolean): Message[] {
   if (view.hasMoreDates) items.push(pb(copy.buttons.moreDates, 'date.more', view.q));
   if (view.datePage > 0) items.push(pb(copy.buttons.prevDates, 'date.prev', view.q));
   items.push(...nav(view.q));
+  // The dates are the quick replies themselves; the text does not list them a second time.
   const intro = brief ? copy.briefQuestions.date : view.datePage > 0 ? copy.questions.dateLaterPage : copy.questions.date;
-  const list = view.offeredDates.map((d) => `・${formatDate(d)}`).join('\n');
-  return [text(`${intro}\n${list}`, items)];
+  return [text(intro, items)];
 }
 
 function question(say: Extract<Say, { key: 'ask' }>, ctx: PresentContext): Message[] {

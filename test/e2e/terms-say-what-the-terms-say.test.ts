@@ -25,7 +25,7 @@ describe('the terms as the chat states them', () => {
     const u = chatUser(h, 'eligibility');
     await u.follow();
     await u.tap('同意する');
-    expect(u.last).toContain('オンライン登録をした方も「はい」');
+    expect(u.last).toContain('オンライン登録の方も「はい」');
     expect(u.last).not.toMatch(/仮登録|本登録/);
     await u.tap('いいえ');
     expect(u.last).toContain('オンライン登録を含みます');
@@ -52,7 +52,7 @@ describe('the terms as the chat states them', () => {
     await toNameQuestion(u);
     expect(u.lastReply).toHaveLength(1);
     expect(u.last).toContain('お名前・求職番号・電話番号・ご相談内容');
-    expect(u.last).toContain('予約の受付と相談の実施のためだけに使い');
+    expect(u.last).toContain('ご予約と相談のためだけに使い');
     expect(u.last).toContain('相談日から60日後に削除します');
     expect(u.last).toContain('LINEヤフー株式会社');
     expect(u.last).toContain('https://line.me/ja/terms/policy/');
