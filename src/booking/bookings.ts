@@ -24,17 +24,26 @@ export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
   return taken;
 }
 
+/** An upcoming booking with what its card shows besides the date (src/dialogue/my-bookings.ts). */
+export type UpcomingBooking = BookingSummary & { stored: { attendant: string; attendantLanguage: string | null; meetingUrl: string | null } };
+
 /**
  * The user's bookings that have not ended yet, soonest first: confirmed ones, and those whose
- * user called to say they will be late ('contacted'), which still take place.
+ * user called to say they will be late ('contacted'), which still take place. The same statement
+ * reads who attends and the meeting URL, which 予約確認 shows (none of it is personal).
  */
-export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<BookingSummary[]> {
+export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<UpcomingBooking[]> {
   const rows = await db.booking.findMany({
     where: { userId, status: { in: [...upcomingStatuses] }, startsAt: { gt: new Date(now.getTime() - slotMinutes * 60_000) } },
     orderBy: { startsAt: 'asc' },
-    select: { id: true, date: true, startTime: true },
+    select: { id: true, date: true, startTime: true, attendant: true, attendantLanguage: true, meetingUrl: true },
   });
-  return rows.map((r) => ({ id: r.id, date: r.date, time: r.startTime }));
+  return rows.map((r) => ({
+    id: r.id,
+    date: r.date,
+    time: r.startTime,
+    stored: { attendant: r.attendant, attendantLanguage: r.attendantLanguage, meetingUrl: r.meetingUrl },
+  }));
 }
 
 export type CreateBookingResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'full' | 'refused' | 'suspended' | 'maxActive' | 'incomplete' };

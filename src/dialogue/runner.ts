@@ -56,9 +56,9 @@ type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 /** Everything the machine may need this turn; a few small queries, one horizon computation. */
 async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig, terms: PublishedTerms) {
   const consent = await consentState(tx, userId, terms.id);
-  const upcoming = markChatCancellable(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, deps.config);
-  // What the user's own booking card shows (issue #11); one more query only for a user with bookings.
-  const bookings = await withDetails(tx, upcoming, now, calendar, deps.config.DEFAULT_MEETING_URL);
+  // With what the user's own booking card shows (issue #11), read in the same statement.
+  const upcoming = withDetails(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, calendar, deps.config.DEFAULT_MEETING_URL);
+  const bookings = markChatCancellable(upcoming, now, deps.config);
   const blocked = await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
   const taken = await takenSeats(tx, now);
   const horizon = bookableSlots(now, calendar, taken);
