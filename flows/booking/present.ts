@@ -8,7 +8,7 @@ import { copy } from '../../src/wording/chat.ts';
 import type { AskView, BookingSummary, QuestionId, Say } from './machine.ts';
 import type { BookingDetails } from './types.ts';
 import { encodePostback } from './postback.ts';
-import { fitToOneCall, limits, postbackAction, splitText, text, truncate, withQuickReplies } from '../../src/line/messages.ts';
+import { fitToOneCall, limits, postbackAction, splitText, telUri, text, truncate, withQuickReplies } from '../../src/line/messages.ts';
 import type { Message, Action } from '../../src/line/messages.ts';
 import { fieldErrorMessage, fieldErrorMessages, maskJobSeekerNumber, maskPhone, sensitiveTopicNotice } from '../../src/domain/booking-fields.ts';
 import type { BookingField } from '../../src/domain/booking-fields.ts';
@@ -87,7 +87,7 @@ const flexButton = (action: messagingApi.Action, style: 'primary' | 'secondary' 
 });
 
 /** The office's phone as a button (`tel:` with OFFICE_PHONE's digits). */
-const callAction = (ctx: OfficeFacts): Action => ({ type: 'uri', label: copy.buttons.call, uri: `tel:${ctx.officePhone.replace(/[^0-9+]/g, '')}` });
+const callAction = (ctx: OfficeFacts): Action => ({ type: 'uri', label: copy.buttons.call, uri: telUri(ctx.officePhone) });
 
 /**
  * The menu as quick replies, without what would be refused now: 予約する while the user may not

@@ -13,6 +13,7 @@
  * Chromium by the command), so no binary of unknown origin is committed.
  */
 import type { messagingApi } from '@line/bot-sdk';
+import { telUri } from '../line/messages.ts';
 
 export const RICH_MENU_SIZE = { width: 2500, height: 1686 } as const;
 
@@ -26,7 +27,7 @@ export type RichMenuItem = {
 
 /** The six items, row by row. */
 export function richMenuItems(office: { officePhone: string }): RichMenuItem[] {
-  const tel = `tel:${office.officePhone.replace(/[^0-9+]/g, '')}`;
+  const tel = telUri(office.officePhone);
   return [
     { label: '予約する', hint: 'オンライン相談を申し込む', action: { type: 'message', label: '予約する', text: '予約する' } },
     { label: '予約確認', hint: '予約の日時を見る', action: { type: 'message', label: '予約確認', text: '予約確認' } },

@@ -28,6 +28,11 @@ export function truncate(text: string, max: number): string {
   return `${text.slice(0, cut)}…`;
 }
 
+/** The `tel:` address of a phone number as people write it (「045-474-1221」): its digits and a leading +. */
+export function telUri(phone: string): string {
+  return `tel:${phone.replace(/[^0-9+]/g, '')}`;
+}
+
 /** A button that posts `data` back and shows `label` as the user's answer. */
 export function postbackAction(label: string, data: string): messagingApi.PostbackAction {
   if (data.length > limits.postbackData) throw new RangeError('postback data exceeds LINE limit');
