@@ -19,6 +19,8 @@
  *
  * Options: --targets echo,pglite,pg,pg2,reminders-pglite,reminders-pg,reminders-pg2
  *          --users 2000 --seconds 4 --reminders 10000 --out <file.md>
+ *          --profile <dir>  writes a V8 CPU profile of each process under test there (open it in
+ *                           Chrome DevTools or summarise it with scripts/cpu-profile-summary.mjs)
  * PostgreSQL: BENCH_DATABASE_URL (default postgresql://root@127.0.0.1:5432/test), used only to
  * create and drop a database of the run's own.
  */
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '4' },
     reminders: { type: 'string', default: '10000' },
     out: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const users = Number(args.users);
@@ -115,7 +118,8 @@ async function waitHealthy(port: number, child: ChildProcess, timeoutMs = 60_000
 }
 
 function spawnProcess(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
+  const profile = args.profile ? [`--cpu-prof`, `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...profile, script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -56,15 +56,6 @@ export async function termsText(db: Db, version: string): Promise<string | undef
   return terms?.body;
 }
 
-/** Whether the user agreed to a given terms version, and to any earlier one. */
-export async function consentState(db: Db, userId: string, termsId: number) {
-  const consents = await db.consent.findMany({ where: { userId }, select: { termsVersionId: true } });
-  return {
-    consented: consents.some((c) => c.termsVersionId === termsId),
-    consentedToEarlier: consents.some((c) => c.termsVersionId !== termsId),
-  };
-}
-
 /** Records consent to a terms version (once; a repeated agreement keeps the first time). */
 export async function recordConsent(db: Db, userId: string, termsVersionId: number, at: Date): Promise<void> {
   await db.consent.upsert({

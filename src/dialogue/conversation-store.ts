@@ -57,7 +57,15 @@ export interface StateSealer {
 }
 
 export async function loadConversation(tx: Prisma.TransactionClient, userId: string, sealer: StateSealer): Promise<StoredConversation | null> {
-  const row = await tx.conversation.findUnique({ where: { userId } });
+  return conversationOf(await tx.conversation.findUnique({ where: { userId } }), userId, sealer);
+}
+
+/** Opens a conversation row already read (a turn reads it with its other facts, src/dialogue/turn-facts.ts). */
+export function conversationOf(
+  row: { flowVersion: number; snapshot: unknown; expiresAt: Date; version: number } | null,
+  userId: string,
+  sealer: StateSealer,
+): StoredConversation | null {
   if (!row) return null;
   const stored = row.snapshot as { sealed?: unknown };
   let json: string;

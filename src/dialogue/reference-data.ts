@@ -20,7 +20,7 @@
  * so the published versions are cached and the one in force is picked per turn. Terms bodies are
  * not cached: only the rare turn that shows the full text reads it.
  */
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Config } from '../config.ts';
 import { loadOfficeCalendar } from '../office-days.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
@@ -47,19 +47,25 @@ export interface ReferenceData {
 }
 
 export interface ReferenceCache {
-  load(tx: Prisma.TransactionClient, config: Config, now: Date): Promise<ReferenceData>;
+  /** `version`: the fingerprint when the caller has just read it in the same transaction (no statement then on a hit). */
+  load(tx: Prisma.TransactionClient, config: Config, now: Date, version?: string): Promise<ReferenceData>;
   /** Statements saved and spent, for tests and benchmarks. */
   stats(): { hits: number; misses: number };
 }
 
-/** One statement: a fingerprint of the four tables that changes with any committed write to them. */
-async function versionOf(tx: Prisma.TransactionClient): Promise<string> {
-  const rows = await tx.$queryRaw<{ v: string }[]>`
-    SELECT concat_ws('/',
+/**
+ * A fingerprint of the four tables that changes with any committed write to them, as an SQL
+ * expression (a turn reads it within its one statement of facts, src/dialogue/turn-facts.ts).
+ */
+export const referenceVersionSql = Prisma.sql`concat_ws('/',
       (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_days),
       (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_day_capacities),
       (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM office_blocked_times),
-      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM terms_versions)) AS v`;
+      (SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM terms_versions))`;
+
+/** One statement: the fingerprint alone. */
+async function versionOf(tx: Prisma.TransactionClient): Promise<string> {
+  const rows = await tx.$queryRaw<{ v: string }[]>`SELECT ${referenceVersionSql} AS v`;
   return rows[0]?.v ?? '';
 }
 
@@ -100,8 +106,8 @@ export function createReferenceCache(): ReferenceCache {
   let hits = 0;
   let misses = 0;
   return {
-    async load(tx, config, now) {
-      const version = await versionOf(tx);
+    async load(tx, config, now, knownVersion) {
+      const version = knownVersion ?? (await versionOf(tx));
       const date = tokyoDateOf(now);
       if (cached && cached.version === version && cached.date === date && cached.config === config) {
         hits += 1;

@@ -17,18 +17,20 @@ import { decodePostback } from '../../flows/booking/postback.ts';
 import { present } from '../../flows/booking/present.ts';
 import type { OfficeFacts } from '../../flows/booking/present.ts';
 import type { Message } from '../line/messages.ts';
-import { consentState, recordConsent, termsText } from '../db/repositories.ts';
-import { loadConversation, saveConversation } from './conversation-store.ts';
+import { recordConsent, termsText } from '../db/repositories.ts';
+import { conversationOf, saveConversation } from './conversation-store.ts';
 import { recordErasureRequest } from '../lifecycle/retention.ts';
 import type { StateSealer } from './conversation-store.ts';
 import type { FieldCipher } from '../crypto/field-cipher.ts';
 import { loadReferenceData } from './reference-data.ts';
 import type { PublishedTerms, ReferenceCache } from './reference-data.ts';
-import { addDays, bookableSlots, dayInfo, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
+import { addDays, bookableSlots, dayInfo, defaultOfficeCalendarConfig, isBookableDate, tokyoDateOf, tokyoInstant } from '../rules/index.ts';
 import type { OfficeCalendarConfig } from '../rules/index.ts';
-import { createBooking, takenSeats, upcomingBookings } from '../booking/bookings.ts';
+import { createBooking, upcomingBookings } from '../booking/bookings.ts';
 import { withDetails } from './my-bookings.ts';
-import { bookingBlockFor, cancelBookingInChat } from '../lifecycle/operations.ts';
+import { blockOfStanding, cancelBookingInChat } from '../lifecycle/operations.ts';
+import { readTurnFacts } from './turn-facts.ts';
+import type { TurnFacts } from './turn-facts.ts';
 import { chatCancellationClosesAt, isBookingError } from '../booking/status.ts';
 
 /** What the user did, before the runner adds facts and checks postbacks for staleness. */
@@ -53,15 +55,33 @@ export interface TurnResult {
 
 type Snapshot = ReturnType<typeof bookingMachine.resolveState>;
 
-/** Everything the machine may need this turn; a few small queries, one horizon computation. */
-async function gatherFacts(tx: Prisma.TransactionClient, userId: string, now: Date, deps: DialogueDeps, calendar: OfficeCalendarConfig, terms: PublishedTerms) {
-  const consent = await consentState(tx, userId, terms.id);
+/**
+ * The user's facts, read in one statement (src/dialogue/turn-facts.ts). Bookings count as upcoming
+ * until one slot after their start; the statement uses the rules' slot length, and a calendar
+ * with another one (none is configurable today) reads the bookings again.
+ */
+async function readFacts(tx: Prisma.TransactionClient, userId: string, now: Date): Promise<TurnFacts> {
+  return readTurnFacts(tx, userId, now, defaultOfficeCalendarConfig.slotMinutes);
+}
+
+/** Everything the machine may need this turn, from what readFacts read; one horizon computation. */
+async function gatherFacts(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  now: Date,
+  deps: DialogueDeps,
+  calendar: OfficeCalendarConfig,
+  terms: PublishedTerms,
+  read: TurnFacts,
+) {
+  const consent = { consented: read.consentedTermsIds.includes(terms.id), consentedToEarlier: read.consentedTermsIds.some((id) => id !== terms.id) };
+  const stored =
+    calendar.slotMinutes === defaultOfficeCalendarConfig.slotMinutes ? read.upcoming : await upcomingBookings(tx, userId, now, calendar.slotMinutes);
   // With what the user's own booking card shows (issue #11), read in the same statement.
-  const upcoming = withDetails(await upcomingBookings(tx, userId, now, calendar.slotMinutes), now, calendar, deps.config.DEFAULT_MEETING_URL);
+  const upcoming = withDetails(stored, now, calendar, deps.config.DEFAULT_MEETING_URL);
   const bookings = markChatCancellable(upcoming, now, deps.config);
-  const blocked = await bookingBlockFor(tx, userId, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
-  const taken = await takenSeats(tx, now);
-  const horizon = bookableSlots(now, calendar, taken);
+  const blocked = await blockOfStanding(tx, userId, read.standing, deps.config.NO_SHOW_REFUSAL_THRESHOLD);
+  const horizon = bookableSlots(now, calendar, read.taken);
   const today = tokyoDateOf(now);
   const horizonEnd = addDays(today, calendar.horizonDays);
   const available = new Set(horizon.days.map((d) => d.date));
@@ -133,10 +153,12 @@ function toEvent(input: UserInput, snapshot: Snapshot, facts: Facts): DialogueEv
 
 /** Runs one user's input through the dialogue; see the module comment. */
 export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: string, input: UserInput, now: Date, deps: DialogueDeps): Promise<TurnResult> {
-  const stored = await loadConversation(tx, userId, deps.sealer);
-  const reference = deps.reference ? await deps.reference.load(tx, deps.config, now) : await loadReferenceData(tx, deps.config, now);
+  const read = await readFacts(tx, userId, now);
+  const stored = conversationOf(read.conversation, userId, deps.sealer);
+  const reference = deps.reference ? await deps.reference.load(tx, deps.config, now, read.referenceVersion) : await loadReferenceData(tx, deps.config, now);
   const { calendar } = reference;
-  let { facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce);
+  const refresh = async () => gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce, await readFacts(tx, userId, now));
+  let { facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce, read);
   const says: Say[] = [];
 
   // Applies one event, then performs the effects it asked for; effects that answer back
@@ -157,7 +179,7 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
           maxActiveBookings: deps.config.MAX_ACTIVE_BOOKINGS,
           noShowRefusalThreshold: deps.config.NO_SHOW_REFUSAL_THRESHOLD,
         });
-        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce));
+        ({ facts, warnings } = await refresh());
         const outcome: DialogueEvent = result.ok
           ? { type: 'BOOKING_CREATED', booking: result.booking, facts }
           : { type: 'BOOKING_FAILED', reason: result.reason === 'incomplete' ? 'full' : result.reason, facts };
@@ -169,7 +191,7 @@ export async function runDialogueTurn(tx: Prisma.TransactionClient, userId: stri
         const { bookingId } = action.params as { bookingId: string };
         const booking = facts.bookings.find((b) => b.id === bookingId);
         const cancelled = booking ? await cancelInChat(tx, userId, booking, now, deps.config) : false;
-        ({ facts, warnings } = await gatherFacts(tx, userId, now, deps, calendar, reference.termsInForce));
+        ({ facts, warnings } = await refresh());
         current = await step(current, cancelled && booking ? { type: 'BOOKING_CANCELLED', booking, facts } : { type: 'CANCEL_FAILED', facts });
       }
     }

@@ -227,6 +227,20 @@ export async function bookingBlockFor(db: Db, userId: string, threshold: number)
     where: { id: userId },
     select: { refusedAt: true, refusalLiftedAt: true, noShowCount: true, suspendedAt: true },
   });
+  return blockOfStanding(db, userId, user, threshold);
+}
+
+/**
+ * As bookingBlockFor, from the user row's refusal columns already read (a dialogue turn reads
+ * them with its other facts, src/dialogue/turn-facts.ts). Counts no-shows with a statement of its
+ * own only when the stored count reaches the threshold.
+ */
+export async function blockOfStanding(
+  db: Db,
+  userId: string,
+  user: { refusedAt: Date | null; refusalLiftedAt: Date | null; noShowCount: number; suspendedAt: Date | null } | null,
+  threshold: number,
+): Promise<null | { reason: 'refused' | 'suspended' }> {
   if (!user) return null;
   if (user.suspendedAt !== null) return { reason: 'suspended' };
   if (user.refusedAt !== null) return { reason: 'refused' };

@@ -31,11 +31,12 @@ describe('statements per text turn', () => {
     console.info(`statements for one text turn: ${turn.length}\n  ${turn.map((s) => s.replace(/\s+/g, ' ').slice(0, 110)).join('\n  ')}`);
     expect(h.line.textsTo(user).length).toBeGreaterThan(0);
     // 19 before issue #13 (21 with BEGIN and COMMIT): three for an upsert with an empty update,
-    // five for the calendar and the terms. Now: the webhook's INSERT; in the turn's transaction
-    // the user's lock, the event, the user row, the conversation, one check of the calendar and
-    // terms, consents, bookings, refusal, taken seats, the new conversation, the event done;
-    // after commit, the reply marked sent.
-    expect(turn.length).toBeLessThanOrEqual(13);
+    // five for the calendar and the terms, one each for the conversation, consents, bookings,
+    // the user's refusal and the taken seats. Now: the webhook's INSERT; in the turn's
+    // transaction the user's lock, the event, the user row ensured, one read of everything the
+    // turn needs (src/dialogue/turn-facts.ts), the new conversation, the event done; after commit,
+    // the reply marked sent.
+    expect(turn.length).toBeLessThanOrEqual(8);
     expect(turn.filter((sql) => /terms_versions"?\."?(id|version)|office_days"?\."?date/.test(sql))).toEqual([]);
   });
 });
