@@ -296,6 +296,8 @@ const schema = z.object({
   CHAT_CANCELLATION_CUTOFF_HOURS: int('CHAT_CANCELLATION_CUTOFF_HOURS', 24, 0, 24 * 14),
   // Reliability and back-pressure (see docs/reliability.md).
   DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 10, 2, 200),
+  /** Distinct statements kept prepared on each PostgreSQL connection; 0 turns it off (src/db/client.ts). */
+  DATABASE_PREPARED_STATEMENTS: int('DATABASE_PREPARED_STATEMENTS', 100, 0, 10_000),
   /** Users whose events are applied at once; unset → the pool size less two (one on PGlite). */
   EVENT_CONCURRENCY: z
     .string()

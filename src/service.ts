@@ -69,6 +69,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     onQuery: overrides.onQuery,
     // A terminated backend is not fatal: the statement in flight fails as transient and is retried.
     onConnectionError: (error) => logger.warn({ error: describeError(error) }, 'database connection lost; it will be replaced'),

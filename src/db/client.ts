@@ -5,6 +5,7 @@
  * instances can share it. Both speak PostgreSQL, so one Prisma schema and one set of
  * migrations serve both.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -34,6 +35,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Connections in the PostgreSQL pool (DATABASE_POOL_SIZE). */
   poolSize?: number | undefined;
+  /** Distinct statements kept prepared per PostgreSQL connection (DATABASE_PREPARED_STATEMENTS); default 100, 0 for none. */
+  preparedStatements?: number | undefined;
   /**
    * Told of every connection-level error (a backend terminated by a restart, fail-over or idle
    * reaper). Such an error is not fatal: the query in flight fails with a transient error and the
@@ -88,13 +91,43 @@ export function createPgPool(databaseUrl: string, options: Pick<DatabaseOptions,
 export const pgliteSharedBuffers = '16MB';
 const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`] };
 
+/**
+ * Names for prepared statements on PostgreSQL (issue #13). Without a name, node-postgres sends
+ * every statement unnamed, and PostgreSQL parses, analyses and plans it again each time: for a
+ * turn's statements that was most of the server's CPU per turn. With a name derived from the SQL
+ * text, each connection prepares a statement once and then only binds and executes it, and
+ * PostgreSQL may keep a generic plan.
+ *
+ * Bounded: only the first `limit` distinct texts get a name (each is prepared on every pooled
+ * connection that runs it, and held until the connection closes); later ones, such as inserts
+ * whose text grows with the number of rows, stay unnamed. The hot path has about a dozen.
+ * Decisions: not for texts over 16,000 characters; and off (`limit` 0) behind a pooler that does
+ * not keep prepared statements per client (PgBouncer in transaction mode before 1.21). A schema
+ * change that alters a prepared statement's result columns makes PostgreSQL refuse it until the
+ * connection is replaced; migrations that only add tables and columns, as this project's do, do
+ * not, because Prisma names every column it reads.
+ */
+export function preparedStatementNames(limit: number): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    const known = names.get(sql);
+    if (known !== undefined) return known;
+    if (names.size >= limit || sql.length > 16_000) return ''; // node-postgres: an empty name is an unnamed statement
+    const name = `hw_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+    return name;
+  };
+}
+
 /** Opens the configured database (creating the PGlite directory if needed). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = createPgPool(options.databaseUrl, options);
+    const prepared = options.preparedStatements ?? 100;
     const adapterFactory = new PrismaPg(pool, {
       onConnectionError: (error) => options.onConnectionError?.(error),
       onPoolError: (error) => options.onConnectionError?.(error),
+      ...(prepared > 0 ? { statementNameGenerator: preparedStatementNames(prepared) } : {}),
     });
     const prisma = prismaClient(adapterFactory, options.onQuery);
     const databaseUrl = options.databaseUrl;
