@@ -33,16 +33,6 @@ export async function markUnfollowed(db: Db, userId: string, at: Date): Promise<
   });
 }
 
-/** Makes sure a user row exists (a message can arrive from a user we never saw follow). */
-export async function ensureUser(db: Db, userId: string, now: Date): Promise<void> {
-  // One statement on every turn: Prisma's upsert with an empty update costs three. Timestamps
-  // go in as UTC wall time, as Prisma stores them in these `timestamp` columns.
-  await db.$executeRaw`
-    INSERT INTO line_users (id, created_at, updated_at)
-    VALUES (${userId}, ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC', ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
-    ON CONFLICT (id) DO NOTHING`;
-}
-
 /** The terms version in force at `now`: the latest published one whose effective date has come (drafts never are). */
 export async function termsInForce(db: Db, now: Date) {
   const terms = await db.termsVersion.findFirst({ where: { effectiveAt: { lte: now }, status: 'published' }, orderBy: { effectiveAt: 'desc' } });

@@ -1,10 +1,14 @@
 /**
- * Everything a dialogue turn reads about its user, in one statement (issue #13): the stored
+ * Everything a dialogue turn reads about its user, in one statement (issue #13), which also makes
+ * sure the user's row exists (a message can come from a user we never saw follow): the stored
  * conversation, the terms versions the user agreed to, the upcoming bookings, what the refusal
  * rules need from the user row, the seats taken from today on, and the fingerprint of the
  * calendar and terms tables (src/dialogue/reference-data.ts). These were six statements, six round
- * trips and six passes through Prisma's query compiler; on PostgreSQL over loopback each round trip
- * cost about 0.1 ms of the process's CPU in the socket write alone.
+ * trips and six passes through Prisma's query compiler, and the user row's INSERT … ON CONFLICT DO
+ * NOTHING a seventh; on PostgreSQL over loopback each round trip cost about 0.1 ms of the
+ * process's CPU in the socket write alone. The reads do not see a row the INSERT has just made
+ * (one snapshot): a new user has no conversation, consent, booking or refusal, which is what they
+ * read then.
  *
  * One statement also means one snapshot: the facts are consistent with each other, which the six
  * reads (each with a snapshot of its own under READ COMMITTED) were not. The caller holds the
@@ -64,7 +68,12 @@ function utcOrNull(value: string | null): Date | null {
 export async function readTurnFacts(tx: Prisma.TransactionClient, userId: string, now: Date, slotMinutes: number): Promise<TurnFacts> {
   const endedBefore = new Date(now.getTime() - slotMinutes * 60_000).toISOString();
   const statuses = [...upcomingStatuses];
+  // Timestamps go in as UTC wall time, as Prisma stores them in these `timestamp` columns.
   const rows = await tx.$queryRaw<Raw[]>`
+    WITH ensured AS (
+      INSERT INTO line_users (id, created_at, updated_at)
+      VALUES (${userId}, ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC', ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      ON CONFLICT (id) DO NOTHING)
     SELECT
       (SELECT json_build_object('flowVersion', c.flow_version, 'snapshot', c.snapshot, 'expiresAt', c.expires_at, 'version', c.version)
          FROM conversations c WHERE c.user_id = ${userId}) AS conversation,

@@ -19,7 +19,7 @@ import { describeError } from '../logger.ts';
 import type { Messenger } from '../line/messenger.ts';
 import { text } from '../line/messages.ts';
 import type { Message } from '../line/messages.ts';
-import { ensureUser, lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
+import { lockUser, markFollowed, markUnfollowed } from '../db/repositories.ts';
 import { runDialogueTurn } from '../dialogue/runner.ts';
 import type { DialogueDeps, TurnResult, UserInput } from '../dialogue/runner.ts';
 import { systemErrorText } from '../../flows/booking/present.ts';
@@ -154,7 +154,7 @@ async function applyEvent(
     return { messages: [], state: null, warnings: [] };
   }
   if (input.type === 'follow') await markFollowed(tx, userId, now);
-  else await ensureUser(tx, userId, now);
+  // Otherwise the turn's read of its facts makes sure the user row exists (src/dialogue/turn-facts.ts).
   return runDialogueTurn(tx, userId, input, now, deps.dialogue);
 }
 
