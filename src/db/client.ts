@@ -99,20 +99,26 @@ const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `share
  * PostgreSQL may keep a generic plan.
  *
  * Bounded: only the first `limit` distinct texts get a name (each is prepared on every pooled
- * connection that runs it, and held until the connection closes); later ones, such as inserts
- * whose text grows with the number of rows, stay unnamed. The hot path has about a dozen.
+ * connection that runs it, and held until the connection closes), and only texts with at most
+ * maxPreparedParameters parameters, so inserts and lists whose text grows with their length do
+ * not use up the names. The hot path has about a dozen.
  * Decisions: not for texts over 16,000 characters; and off (`limit` 0) behind a pooler that does
  * not keep prepared statements per client (PgBouncer in transaction mode before 1.21). A schema
  * change that alters a prepared statement's result columns makes PostgreSQL refuse it until the
  * connection is replaced; migrations that only add tables and columns, as this project's do, do
  * not, because Prisma names every column it reads.
  */
-export function preparedStatementNames(limit: number): (query: { sql: string }) => string {
+/** Statements with more parameters than this are not prepared (see preparedStatementNames). */
+export const maxPreparedParameters = 32;
+
+export function preparedStatementNames(limit: number): (query: { sql: string; args?: readonly unknown[] }) => string {
   const names = new Map<string, string>();
-  return ({ sql }) => {
+  return ({ sql, args }) => {
     const known = names.get(sql);
     if (known !== undefined) return known;
-    if (names.size >= limit || sql.length > 16_000) return ''; // node-postgres: an empty name is an unnamed statement
+    // node-postgres: an empty name is an unnamed statement. Texts with many parameters are
+    // usually lists whose length varies (IN (…), multi-row inserts): each length would use up a name.
+    if (names.size >= limit || sql.length > 16_000 || (args?.length ?? 0) > maxPreparedParameters) return '';
     const name = `hw_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
     names.set(sql, name);
     return name;

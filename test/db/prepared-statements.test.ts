@@ -5,7 +5,7 @@
  * not change for it. DATABASE_PREPARED_STATEMENTS=0 leaves every statement unnamed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMigratedDatabase, preparedStatementNames } from '../../src/db/client.ts';
+import { maxPreparedParameters, openMigratedDatabase, preparedStatementNames } from '../../src/db/client.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createTestDatabase, onPostgres } from '../support/database.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -29,6 +29,10 @@ describe('preparedStatementNames', () => {
     expect(name({ sql: 'SELECT 1' })).toBe(first);
     expect(preparedStatementNames(100)({ sql: `SELECT '${'x'.repeat(20_000)}'` })).toBe('');
     expect(preparedStatementNames(0)({ sql: 'SELECT 1' })).toBe('');
+    // A list whose length varies would take a name per length.
+    const params = Array.from({ length: maxPreparedParameters + 1 }, (_, i) => `$${i + 1}`);
+    expect(preparedStatementNames(100)({ sql: `SELECT * FROM t WHERE id IN (${params.join(', ')})`, args: params })).toBe('');
+    expect(preparedStatementNames(100)({ sql: 'SELECT $1', args: [1] })).not.toBe('');
   });
 });
 
