@@ -109,7 +109,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         chatCancellationCutoffHours: config.CHAT_CANCELLATION_ENABLED ? config.CHAT_CANCELLATION_CUTOFF_HOURS : null,
         resumeHours: config.CONVERSATION_RESUME_HOURS,
       },
-      // The calendar and terms between turns, checked with one statement per turn (issue #13).
+      // The calendar and terms between turns, checked within each turn's read of its facts (issue #13).
       reference: createReferenceCache(),
     },
   };

@@ -3,7 +3,7 @@
  * who attends, the meeting URL once staff have set one (or DEFAULT_MEETING_URL), and otherwise
  * the day the reminder brings it — computed as the reminder scheduler computes it
  * (`reminderInstantFor`, src/lifecycle/reminders.ts). Never a name, a number or a phone. No query
- * of its own: upcomingBookings reads these columns in the statement the turn runs anyway.
+ * of its own: the turn's one read of its facts (src/dialogue/turn-facts.ts) reads these columns.
  */
 import type { UpcomingBooking } from '../booking/bookings.ts';
 import type { Attendant, BookingDetails, BookingSummary } from '../domain/booking.ts';
@@ -13,7 +13,7 @@ import type { OfficeCalendarConfig } from '../rules/index.ts';
 const attendants: readonly string[] = ['none', 'interpreter', 'assistant'] satisfies Attendant[];
 
 /**
- * The bookings with their details, from what upcomingBookings read in its one statement; the
+ * The bookings with their details, from what the turn read of them (readTurnFacts); the
  * stored columns themselves are not passed on (the facts travel through the dialogue). A URL that
  * has not come by the reminder moment comes as soon as staff set one: `urlDay` is then null.
  */

@@ -1,7 +1,8 @@
 /**
  * What every turn reads but staff rarely change — the office calendar (closed and open days,
  * per-date capacity, blocked times) and the published terms versions — kept per process and
- * checked with one statement per turn instead of reading five (issue #13).
+ * checked on every turn (a fingerprint read within the turn's one statement of facts,
+ * src/dialogue/turn-facts.ts) instead of reading five (issue #13).
  *
  * Decision: a version check, not a time-to-live. Staff change the calendar and the terms on the
  * console of whichever instance their browser reaches, and the bot on every other instance must

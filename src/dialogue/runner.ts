@@ -41,7 +41,7 @@ export interface DialogueDeps {
   cipher: FieldCipher;
   sealer: StateSealer;
   office: OfficeFacts;
-  /** The calendar and terms kept between turns, checked with one statement (see reference-data.ts); without it every turn reads them. */
+  /** The calendar and terms kept between turns, checked on each turn (see reference-data.ts); without it every turn reads them. */
   reference?: ReferenceCache | undefined;
 }
 
