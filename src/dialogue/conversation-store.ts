@@ -104,14 +104,9 @@ export async function saveConversation(
     if (created.count !== 1) throw new ConversationConflictError(userId);
     return;
   }
-  // Every turn writes here: SQL through $executeRaw rather than the model API, whose compiling
-  // and interpreting was a quarter of a turn's CPU (issue #13). Instants as UTC wall time, as
-  // Prisma stores them; updated_at as Prisma's @updatedAt would set it (the process's clock).
-  const updated = await tx.$executeRaw`
-    UPDATE conversations
-    SET flow_version = ${next.flowVersion}, snapshot = ${JSON.stringify(snapshot)}::jsonb,
-        expires_at = ${next.expiresAt.toISOString()}::timestamptz AT TIME ZONE 'UTC', version = ${previousVersion + 1},
-        updated_at = ${new Date().toISOString()}::timestamptz AT TIME ZONE 'UTC'
-    WHERE user_id = ${userId} AND version = ${previousVersion}`;
-  if (updated !== 1) throw new ConversationConflictError(userId);
+  const updated = await tx.conversation.updateMany({
+    where: { userId, version: previousVersion },
+    data: { flowVersion: next.flowVersion, snapshot, expiresAt: next.expiresAt, version: previousVersion + 1 },
+  });
+  if (updated.count !== 1) throw new ConversationConflictError(userId);
 }

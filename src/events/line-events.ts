@@ -172,30 +172,29 @@ export async function applyNextEvent(userId: string, deps: EventDeps): Promise<U
     const outcome = await deps.prisma.$transaction(
       async (tx) => {
         await lockUser(tx, userId);
-        // The hot path's statements are SQL through Prisma's $queryRaw/$executeRaw: the model
-        // API's compiling and interpreting was a quarter of a turn's CPU (issue #13).
-        const rows = await tx.$queryRaw<{ id: string; type: string; payload: unknown }[]>`
-          SELECT id, type, payload FROM webhook_events
-          WHERE user_id = ${userId} AND status = 'pending'
-          ORDER BY occurred_at, received_at, id
-          LIMIT 2`;
+        const rows = await tx.webhookEvent.findMany({
+          where: { userId, status: 'pending' },
+          orderBy: [{ occurredAt: 'asc' }, { receivedAt: 'asc' }, { id: 'asc' }],
+          take: 2,
+        });
         const row = rows[0];
         if (!row) return null;
-        const event = row.payload as LineEvent;
+        const event = row.payload as unknown as LineEvent;
         claimed = { id: row.id, type: row.type, replyToken: 'replyToken' in event ? event.replyToken : undefined };
         const now = deps.clock.now();
         const turn = await applyEvent(tx, userId, event, now, deps);
-        const reply = turn.messages.length > 0 ? { sealed: deps.dialogue.sealer.seal(JSON.stringify(turn.messages)), retryKey: randomUUID() } : null;
-        // Done, with the raw event (it may hold what the user typed) dropped; a turn with replies
-        // leaves them sealed and pending here until they are sent (sendReply).
-        await tx.$executeRaw`
-          UPDATE webhook_events
-          SET status = 'done', payload = NULL, processed_at = ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC',
-              attempts = attempts + 1, error = NULL,
-              reply_status = CASE WHEN ${reply !== null} THEN 'pending' ELSE reply_status END,
-              reply_sealed = CASE WHEN ${reply !== null} THEN ${reply?.sealed ?? null} ELSE reply_sealed END,
-              reply_retry_key = CASE WHEN ${reply !== null} THEN ${reply?.retryKey ?? null} ELSE reply_retry_key END
-          WHERE id = ${row.id}`;
+        const hasReply = turn.messages.length > 0;
+        await tx.webhookEvent.update({
+          where: { id: row.id },
+          data: {
+            status: 'done',
+            payload: Prisma.DbNull,
+            processedAt: now,
+            attempts: { increment: 1 },
+            error: null,
+            ...(hasReply ? { replyStatus: 'pending', replySealed: deps.dialogue.sealer.seal(JSON.stringify(turn.messages)), replyRetryKey: randomUUID() } : {}),
+          },
+        });
         return { ...claimed, ...turn, more: rows.length > 1 };
       },
       { timeout: 20_000, maxWait: 20_000 },
@@ -276,7 +275,7 @@ async function sendReply(eventId: string, replyToken: string | undefined, messag
       // through every retry, the row stays pending and the sweep would push it a second time:
       // the one case of a duplicate answer (logged).
       await retryOnConnectionLoss(
-        () => deps.prisma.$executeRaw`UPDATE webhook_events SET reply_status = 'sent', reply_sealed = NULL WHERE id = ${eventId} AND reply_status = 'pending'`,
+        () => deps.prisma.webhookEvent.updateMany({ where: { id: eventId, replyStatus: 'pending' }, data: { replyStatus: 'sent', replySealed: null } }),
         8,
       ).catch((error: unknown) => {
         deps.logger.error({ event: eventId, error: describeError(error) }, 'reply sent but not recorded; the user may get it again as a push');
