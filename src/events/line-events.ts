@@ -85,7 +85,11 @@ export async function recordEvents(prisma: PrismaClient, events: LineEvent[], no
 /** As recordEvents, for events of several requests, each with the moment its request arrived (src/events/intake.ts). */
 export async function recordArrivals(prisma: PrismaClient, arrivals: { event: LineEvent; now: Date }[]): Promise<string[]> {
   if (arrivals.length === 0) return [];
-  const rows = arrivals.map(({ event, now }) => {
+  // One row per id (the first arrival's): an id twice in one statement would be a second
+  // conflict on a row the statement already wrote, which PostgreSQL refuses for DO UPDATE.
+  const ids = new Set<string>();
+  const firstOfEachId = arrivals.filter(({ event }) => !ids.has(event.webhookEventId) && Boolean(ids.add(event.webhookEventId)));
+  const rows = firstOfEachId.map(({ event, now }) => {
     const row = eventRow(event, now);
     return {
       id: row.id,
@@ -99,7 +103,13 @@ export async function recordArrivals(prisma: PrismaClient, arrivals: { event: Li
     };
   });
   const json = JSON.stringify(rows);
-  // Idempotent (ON CONFLICT DO NOTHING), so a statement cut off by a lost connection is simply sent again.
+  // Idempotent, so a statement cut off by a lost connection is simply sent again. A known id is
+  // skipped unless its event is still pending: then it is returned too, so that its user is
+  // handed to the dispatcher. That covers the retry of a statement whose INSERT committed but
+  // whose answer the lost connection swallowed (DO NOTHING returned nothing the second time, and
+  // the event waited for the recovery sweep), and LINE's redelivery of an event not yet applied.
+  // The no-op update only touches such pending rows; one being applied is waited for, and is
+  // then done and skipped.
   const created = await retryOnConnectionLoss(
     () => prisma.$queryRaw<{ id: string; user_id: string | null; status: string }[]>`
       INSERT INTO webhook_events (id, user_id, type, occurred_at, received_at, status, payload, processed_at)
@@ -110,7 +120,7 @@ export async function recordArrivals(prisma: PrismaClient, arrivals: { event: Li
              r.processed_at::timestamptz AT TIME ZONE 'UTC'
       FROM jsonb_to_recordset(${json}::jsonb)
         AS r(id text, user_id text, type text, occurred_at text, received_at text, status text, payload jsonb, processed_at text)
-      ON CONFLICT (id) DO NOTHING
+      ON CONFLICT (id) DO UPDATE SET status = webhook_events.status WHERE webhook_events.status = 'pending'
       RETURNING id, user_id, status`,
   );
   const fresh = new Set(created.filter((row) => row.status === 'pending' && row.user_id).map((row) => row.id));
@@ -206,10 +216,32 @@ export async function applyNextEvent(userId: string, deps: EventDeps): Promise<U
     return outcome.more ? 'more' : 'done';
   } catch (error) {
     if (!claimed) throw error;
+    // A connection lost at COMMIT can hide a commit that went through: the event is then done
+    // and its replies wait on the row, sealed. They are sent now instead of waiting for the
+    // recovery sweep (and the event is not counted as failed).
+    if (isConnectionError(error) && (await sendCommittedReplies(claimed, deps))) return 'more';
     // A transient error leaves the event pending: this user's later events wait behind it and
     // stay in order.
     return (await recordFailure(claimed, error, deps)) === 'retry-later' ? 'retry-later' : 'more';
   }
+}
+
+/**
+ * After a lost connection: if the claimed event's transaction committed after all, sends its
+ * pending replies and returns true; false if it did not commit (or the row cannot be read now,
+ * in which case the recovery sweep hands any committed replies to the outbox later).
+ */
+async function sendCommittedReplies(claimed: Claimed, deps: EventDeps): Promise<boolean> {
+  const row = await retryOnConnectionLoss(() =>
+    deps.prisma.webhookEvent.findUnique({ where: { id: claimed.id }, select: { status: true, replyStatus: true, replySealed: true } }),
+  ).catch(() => null);
+  if (row?.status !== 'done') return false;
+  deps.logger.info({ event: claimed.id, type: claimed.type }, 'event committed although its connection was lost');
+  if (row.replyStatus === 'pending' && row.replySealed) {
+    const messages = JSON.parse(deps.dialogue.sealer.open(row.replySealed)) as Message[];
+    await sendReply(claimed.id, claimed.replyToken, messages, deps);
+  }
+  return true;
 }
 
 /**
