@@ -16,7 +16,7 @@ import { bookingBlockFor } from '../lifecycle/operations.ts';
 import { createSearchHasher } from '../crypto/search-hash.ts';
 import { initialBookingStatus, upcomingStatuses } from './status.ts';
 
-/** Places taken per date and start time, from today on (what the rules subtract). */
+/** Places taken per date and start time, from today on (what the rules subtract); a dialogue turn reads the same in SQL (src/dialogue/turn-facts.ts). */
 export async function takenSeats(db: Db, now: Date): Promise<TakenByDate> {
   const rows = await db.slotSeat.groupBy({ by: ['date', 'startTime'], where: { date: { gte: tokyoDateOf(now) } }, _count: { _all: true } });
   const taken: Record<string, Record<string, number>> = {};
@@ -30,7 +30,9 @@ export type UpcomingBooking = BookingSummary & { stored: { attendant: string; at
 /**
  * The user's bookings that have not ended yet, soonest first: confirmed ones, and those whose
  * user called to say they will be late ('contacted'), which still take place. The same statement
- * reads who attends and the meeting URL, which 予約確認 shows (none of it is personal).
+ * reads who attends and the meeting URL, which 予約確認 shows (none of it is personal). A dialogue
+ * turn reads the same in SQL (src/dialogue/turn-facts.ts; test/dialogue/turn-facts.test.ts keeps
+ * the two in step).
  */
 export async function upcomingBookings(db: Db, userId: string, now: Date, slotMinutes = 30): Promise<UpcomingBooking[]> {
   const rows = await db.booking.findMany({

@@ -91,6 +91,9 @@ export function createPgPool(databaseUrl: string, options: Pick<DatabaseOptions,
 export const pgliteSharedBuffers = '16MB';
 const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`] };
 
+/** Statements with more parameters than this are not prepared (see preparedStatementNames). */
+export const maxPreparedParameters = 32;
+
 /**
  * Names for prepared statements on PostgreSQL (issue #13). Without a name, node-postgres sends
  * every statement unnamed, and PostgreSQL parses, analyses and plans it again each time: for a
@@ -108,9 +111,6 @@ const pgliteOptions = { startParams: [...PGlite.defaultStartParams, '-c', `share
  * connection is replaced; migrations that only add tables and columns, as this project's do, do
  * not, because Prisma names every column it reads.
  */
-/** Statements with more parameters than this are not prepared (see preparedStatementNames). */
-export const maxPreparedParameters = 32;
-
 export function preparedStatementNames(limit: number): (query: { sql: string; args?: readonly unknown[] }) => string {
   const names = new Map<string, string>();
   return ({ sql, args }) => {

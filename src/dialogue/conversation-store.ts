@@ -56,11 +56,7 @@ export interface StateSealer {
   open(sealed: string): string;
 }
 
-export async function loadConversation(tx: Prisma.TransactionClient, userId: string, sealer: StateSealer): Promise<StoredConversation | null> {
-  return conversationOf(await tx.conversation.findUnique({ where: { userId } }), userId, sealer);
-}
-
-/** Opens a conversation row already read (a turn reads it with its other facts, src/dialogue/turn-facts.ts). */
+/** Opens a stored conversation row (a turn reads it with its other facts, src/dialogue/turn-facts.ts). */
 export function conversationOf(
   row: { flowVersion: number; snapshot: unknown; expiresAt: Date; version: number } | null,
   userId: string,

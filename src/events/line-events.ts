@@ -88,7 +88,11 @@ export async function recordArrivals(prisma: PrismaClient, arrivals: { event: Li
   // One row per id (the first arrival's): an id twice in one statement would be a second
   // conflict on a row the statement already wrote, which PostgreSQL refuses for DO UPDATE.
   const ids = new Set<string>();
-  const firstOfEachId = arrivals.filter(({ event }) => !ids.has(event.webhookEventId) && Boolean(ids.add(event.webhookEventId)));
+  const firstOfEachId = arrivals.filter(({ event }) => {
+    if (ids.has(event.webhookEventId)) return false;
+    ids.add(event.webhookEventId);
+    return true;
+  });
   const rows = firstOfEachId.map(({ event, now }) => {
     const row = eventRow(event, now);
     return {
