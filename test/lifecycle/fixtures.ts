@@ -129,6 +129,7 @@ export async function startLifecycleFixture(options: { env?: Record<string, stri
       await db.prisma.push.deleteMany();
       await db.prisma.slotSeat.deleteMany();
       await db.prisma.booking.deleteMany();
+      await db.prisma.consent.deleteMany();
       await db.prisma.lineUser.deleteMany();
       await db.prisma.officeDay.deleteMany();
       line.reset();
